@@ -1,0 +1,89 @@
+"""The one settings object, built once at start-up and passed down (never read os.environ elsewhere)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SHIPPED_LOCALES: tuple[str, ...] = ("en", "fr", "es", "ar", "ru", "id")
+RTL_LOCALES: frozenset[str] = frozenset({"ar"})
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; each field is an environment variable of the same name."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    # storage and state
+    database_url: str = Field(default=f"sqlite+aiosqlite:///{ROOT / 'var' / 'bot.sqlite3'}")
+    redis_url: str | None = None
+    session_ttl_seconds: int = 90 * 24 * 3600
+    data_dir: Path = ROOT / "var"
+    # HMAC secret for user keys; generated into data_dir/secret.key on first run when unset
+    user_key_secret: str | None = None
+
+    # content
+    content_dir: Path = ROOT / "content"
+    locales_dir: Path = ROOT / "locales"
+    default_locale: str = "en"
+    content_refresh_seconds: float = 2.0
+
+    # HTTP service
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_base_url: str = "http://127.0.0.1:8080"
+    max_body_bytes: int = 256 * 1024
+
+    # Telegram
+    telegram_bot_token: str | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_per_chat_interval: float = 1.0
+
+    # SMS gateways
+    sms_max_segments: int = 3
+    twilio_auth_token: str | None = None
+    twilio_account_sid: str | None = None
+    africastalking_username: str | None = None
+    africastalking_api_key: str | None = None
+    africastalking_webhook_key: str | None = None
+    africastalking_api_url: str = "https://api.africastalking.com/version1/messaging"
+    africastalking_sender: str | None = None
+    vonage_api_key: str | None = None
+    vonage_api_secret: str | None = None
+    vonage_signature_secret: str | None = None
+    vonage_signature_method: str = "md5hash"
+    vonage_api_url: str = "https://rest.nexmo.com/sms/json"
+    vonage_sender: str | None = None
+    gateway_timeout_seconds: float = 10.0
+
+    # feedback and privacy
+    suppression_k: int = 5
+    comment_retention_days: int = 180
+    record_retention_days: int = 3 * 365
+    feedback_daily_cap: int = 20
+
+    # admin API
+    admin_rate_limit_per_minute: int = 600
+    verification_overdue_days: int = 180
+
+    log_level: str = "INFO"
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file behind database_url, so start-up can create its folder."""
+        prefix = "sqlite+aiosqlite:///"
+        if self.database_url.startswith(prefix):
+            rest = self.database_url[len(prefix):]
+            return Path(rest) if rest and rest != ":memory:" else None
+        return None
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, with explicit overrides for tests and the CLI."""
+    return Settings(**overrides)  # type: ignore[arg-type]

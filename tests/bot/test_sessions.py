@@ -1,0 +1,39 @@
+"""The session store contract, on the in-process store and on Redis."""
+
+import pytest
+
+from bot.sessions import MemoryStore
+
+
+async def test_get_set_delete(store):
+    assert await store.get("a") is None
+    await store.set("a", {"locale": "ar", "choices": ["m"]}, ttl=60)
+    assert await store.get("a") == {"locale": "ar", "choices": ["m"]}
+    await store.delete("a", "missing")
+    assert await store.get("a") is None
+
+
+async def test_first_time_is_true_once(store):
+    assert await store.first_time("upd:1", ttl=60) is True
+    assert await store.first_time("upd:1", ttl=60) is False
+    assert await store.first_time("upd:2", ttl=60) is True
+
+
+async def test_incr_counts(store):
+    assert [await store.incr("c", ttl=60) for _ in range(3)] == [1, 2, 3]
+
+
+async def test_memory_store_expires():
+    now = [1000.0]
+    store = MemoryStore(clock=lambda: now[0])
+    await store.set("a", {"x": 1}, ttl=10)
+    assert await store.first_time("b", ttl=10)
+    now[0] += 11
+    assert await store.get("a") is None
+    assert await store.first_time("b", ttl=10)
+
+
+@pytest.mark.parametrize("backend", ["postgres-redis"], indirect=True)
+async def test_redis_store_expires(store):
+    await store.set("short", {"x": 1}, ttl=1)
+    assert await store._redis.ttl(store._prefix + "short") in (0, 1)
