@@ -1,0 +1,92 @@
+"""Reading and writing the reviewable YAML files in content/."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from bot.content_model import Item, Service, ServicesFile
+
+
+@dataclass
+class FileLibrary:
+    """What content/ holds, plus every problem met while reading it."""
+
+    items: dict[str, Item] = field(default_factory=dict)
+    services: dict[str, Service] = field(default_factory=dict)
+    hashes: dict[str, str] = field(default_factory=dict)  # item or service id -> file fingerprint
+    errors: list[str] = field(default_factory=list)
+
+
+def _fingerprint(data: object) -> str:
+    return hashlib.sha256(yaml.safe_dump(data, sort_keys=True, allow_unicode=True).encode()).hexdigest()
+
+
+def _format_error(path: Path, exc: ValidationError) -> list[str]:
+    out = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"])
+        out.append(f"{path}: {where}: {err['msg']}")
+    return out
+
+
+def read_library(content_dir: Path) -> FileLibrary:
+    """Parse every file; a broken file is reported precisely and skipped, never half-loaded."""
+    lib = FileLibrary()
+    for path in sorted((content_dir / "items").glob("*.yaml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            item = Item.model_validate(data)
+        except yaml.YAMLError as exc:
+            lib.errors.append(f"{path}: not valid YAML: {exc}")
+            continue
+        except ValidationError as exc:
+            lib.errors.extend(_format_error(path, exc))
+            continue
+        if path.stem != item.id:
+            lib.errors.append(f"{path}: file name must be the id ({item.id}.yaml)")
+        if item.id in lib.items:
+            lib.errors.append(f"{path}: duplicate item id {item.id}")
+            continue
+        lib.items[item.id] = item
+        lib.hashes[item.id] = _fingerprint(data)
+    for path in sorted((content_dir / "services").glob("*.yaml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            parsed = ServicesFile.model_validate(data)
+        except yaml.YAMLError as exc:
+            lib.errors.append(f"{path}: not valid YAML: {exc}")
+            continue
+        except ValidationError as exc:
+            lib.errors.extend(_format_error(path, exc))
+            continue
+        for entry in parsed.services:
+            if entry.id in lib.services:
+                lib.errors.append(f"{path}: duplicate service id {entry.id}")
+                continue
+            service = Service(country=parsed.country, **entry.model_dump())
+            lib.services[entry.id] = service
+            lib.hashes["service:" + entry.id] = _fingerprint(entry.model_dump(mode="json"))
+    return lib
+
+
+def item_yaml(item: Item) -> str:
+    """The file form of an item, in the field order people expect to read."""
+    data = item.model_dump(mode="json", exclude_none=True)
+    for tr in data.get("translations", {}).values():
+        tr.pop("source_hash", None)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def services_yaml(country: str, services: list[Service]) -> str:
+    entries = []
+    for s in services:
+        data = s.model_dump(mode="json", exclude_none=True)
+        data.pop("country", None)
+        entries.append(data)
+    return yaml.safe_dump({"country": country, "services": entries}, sort_keys=False,
+                          allow_unicode=True, width=100)

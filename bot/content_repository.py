@@ -1,0 +1,221 @@
+"""Content in the database: loading content/ into it, and the published snapshot the bot serves."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.content_files import read_library
+from bot.content_model import Item, Service, item_to_data, source_hash
+from bot.library import Library
+from bot.models import ContentItem, ContentRevision, ContentVersion
+from bot.models import Service as ServiceRow
+from bot.models import utcnow
+
+log = logging.getLogger(__name__)
+
+ITEM_FIELDS = ("section", "theme", "stages", "countries", "related", "gcm_objectives", "sources",
+               "last_reviewed", "translations")
+SERVICE_FIELDS = ("country", "name", "categories", "emergency", "phone", "url", "hours",
+                  "languages", "women_only", "lgbtiq_friendly", "verified", "source",
+                  "last_verified", "description")
+
+
+@dataclass
+class LoadReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    kept_db_edit: list[str] = field(default_factory=list)  # edited in the database: not overwritten
+    errors: list[str] = field(default_factory=list)
+
+
+def item_from_row(row: ContentItem) -> Item:
+    """The working copy of a row as the content model."""
+    return Item.model_validate({"id": row.id, **{f: getattr(row, f) for f in ITEM_FIELDS}})
+
+
+def service_from_row(row: ServiceRow) -> Service:
+    return Service.model_validate({"id": row.id, **{f: getattr(row, f) for f in SERVICE_FIELDS}})
+
+
+def _with_source_hashes(item: Item) -> dict:
+    """Stamp every translation with the English text it matches, for outdated-translation lists."""
+    data = item_to_data(item)
+    en = data["translations"].get("en")
+    if en is not None:
+        digest = source_hash(en)
+        for tr in data["translations"].values():
+            tr.setdefault("source_hash", digest)
+    return data
+
+
+def apply_item(row: ContentItem, data: dict) -> None:
+    for f in ITEM_FIELDS:
+        value = data.get(f)
+        if f == "last_reviewed" and isinstance(value, str):
+            import datetime as dt
+            value = dt.date.fromisoformat(value)
+        setattr(row, f, value if value is not None else ([] if f != "last_reviewed" else None))
+
+
+def record_version(session: AsyncSession, row: ContentItem, author: str, summary: str) -> None:
+    """Keep the state just saved, so it can be compared and restored later."""
+    snapshot = item_to_data(item_from_row(row))
+    snapshot["status"] = row.status
+    session.add(ContentVersion(item_id=row.id, version=row.version, snapshot=snapshot,
+                               author=author, summary=summary[:200]))
+
+
+async def bump_revision(session: AsyncSession) -> None:
+    """Tell every running bot that the published library changed."""
+    result = await session.execute(
+        update(ContentRevision).where(ContentRevision.id == 1)
+        .values(revision=ContentRevision.revision + 1))
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        session.add(ContentRevision(id=1, revision=1))
+
+
+def publish_row(row: ContentItem) -> None:
+    row.status = "published"
+    row.published = item_to_data(item_from_row(row))
+    row.published_version = row.version
+
+
+async def load_files(sessionmaker: async_sessionmaker, content_dir: Path,
+                     author: str = "content-load") -> LoadReport:
+    """Load content/ into the database, publishing it; never overwrite a newer database edit."""
+    files = read_library(content_dir)
+    report = LoadReport(errors=list(files.errors))
+    changed = False
+    async with sessionmaker() as session, session.begin():
+        rows = {r.id: r for r in (await session.scalars(select(ContentItem))).all()}
+        for item_id, item in files.items.items():
+            digest = files.hashes[item_id]
+            row = rows.get(item_id)
+            if row is None:
+                row = ContentItem(id=item_id, version=1, updated_by=author, updated_at=utcnow())
+                apply_item(row, _with_source_hashes(item))
+                publish_row(row)
+                row.file_hash, row.loaded_version = digest, 1
+                session.add(row)
+                await session.flush()
+                record_version(session, row, author, "loaded from content/")
+                report.added.append(item_id)
+                changed = True
+            elif row.file_hash == digest:
+                report.unchanged.append(item_id)
+            elif row.loaded_version != row.version:
+                report.kept_db_edit.append(item_id)
+            else:
+                apply_item(row, _with_source_hashes(item))
+                row.version += 1
+                row.updated_by, row.updated_at = author, utcnow()
+                publish_row(row)
+                row.file_hash, row.loaded_version = digest, row.version
+                record_version(session, row, author, "reloaded from content/")
+                report.updated.append(item_id)
+                changed = True
+        srows = {r.id: r for r in (await session.scalars(select(ServiceRow))).all()}
+        for sid, service in files.services.items():
+            digest = files.hashes["service:" + sid]
+            srow = srows.get(sid)
+            if srow is not None and srow.file_hash == digest:
+                report.unchanged.append(sid)
+                continue
+            if srow is not None and srow.loaded_version != srow.version:
+                report.kept_db_edit.append(sid)
+                continue
+            if srow is None:
+                srow = ServiceRow(id=sid, version=0)
+                session.add(srow)
+                report.added.append(sid)
+            else:
+                report.updated.append(sid)
+            for f in SERVICE_FIELDS:
+                setattr(srow, f, getattr(service, f))
+            srow.version += 1
+            srow.file_hash, srow.loaded_version = digest, srow.version
+            srow.updated_by, srow.updated_at = author, utcnow()
+            changed = True
+        if changed:
+            await bump_revision(session)
+    return report
+
+
+async def is_empty(sessionmaker: async_sessionmaker) -> bool:
+    async with sessionmaker() as session:
+        return (await session.scalar(select(ContentItem.id).limit(1))) is None
+
+
+async def current_revision(sessionmaker: async_sessionmaker) -> int:
+    async with sessionmaker() as session:
+        return int(await session.scalar(select(ContentRevision.revision).where(ContentRevision.id == 1)) or 0)
+
+
+async def build_library(sessionmaker: async_sessionmaker) -> Library:
+    """Everything published and not archived, read once into memory."""
+    async with sessionmaker() as session:
+        revision = int(await session.scalar(
+            select(ContentRevision.revision).where(ContentRevision.id == 1)) or 0)
+        rows = (await session.scalars(
+            select(ContentItem).where(ContentItem.published.is_not(None),
+                                      ContentItem.status != "archived"))).all()
+        srows = (await session.scalars(select(ServiceRow).where(ServiceRow.active.is_(True)))).all()
+    items = {}
+    for row in rows:
+        try:
+            items[row.id] = Item.model_validate(row.published)
+        except ValueError:
+            log.error("published snapshot of item %s is invalid; not served", row.id)
+    services = []
+    for srow in srows:
+        try:
+            services.append(service_from_row(srow))
+        except ValueError:
+            log.error("service %s is invalid; not served", srow.id)
+    return Library(items=items, services=services, revision=revision)
+
+
+class LibraryHolder:
+    """Holds the current Library and swaps in a new one when the revision counter moves."""
+
+    def __init__(self, sessionmaker: async_sessionmaker, interval: float = 2.0) -> None:
+        self._sessionmaker = sessionmaker
+        self._interval = interval
+        self.library = Library()
+        self._task: asyncio.Task | None = None
+
+    async def refresh(self, force: bool = False) -> bool:
+        """Rebuild if the revision changed; True when a new snapshot was swapped in."""
+        revision = await current_revision(self._sessionmaker)
+        if not force and revision == self.library.revision and self.library.items:
+            return False
+        self.library = await build_library(self._sessionmaker)
+        return True
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            try:
+                if await self.refresh():
+                    log.info("content revision %s loaded", self.library.revision)
+            except Exception:  # a database hiccup must not stop the bot: keep serving the old one
+                log.exception("content refresh failed; serving the previous snapshot")
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._watch())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
