@@ -1,0 +1,63 @@
+"""What goes into and comes out of the conversation engine: no channel types, just data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing a woman did: typed text, or pressed / replied with a choice."""
+
+    channel: str  # telegram | sms | whatsapp | console
+    user_key: str  # keyed hash from bot.privacy, never a raw id
+    text: str | None = None
+    payload: str | None = None  # a Choice.payload she picked
+    locale_hint: str | None = None  # e.g. Telegram's language_code
+    unsupported: str | None = None  # sticker, photo, voice...: what she sent that we can't read
+
+
+@dataclass(frozen=True)
+class Choice:
+    label: str
+    payload: str  # short ASCII, at most 40 bytes: it rides in Telegram's callback data
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to send. `short` is the SMS form of a long text, when there is one."""
+
+    text: str
+    locale: str
+    choices: tuple[Choice, ...] = ()
+    link: str | None = None
+    short: str | None = None
+    replaces_menu: bool = False  # a navigation step: may edit the previous menu in place
+
+
+@dataclass
+class Session:
+    """Everything the bot remembers about one keyed-hash user, kept in the session store."""
+
+    locale: str | None = None
+    state: str = "new"
+    stage: str | None = None  # her migration stage, if she chose to say it
+    country: str | None = None  # the country she asked about, if she chose to say it
+    choices: list[str] = field(default_factory=list)  # payloads of the last reply, for "reply 2"
+    last_item: str | None = None
+    consent: bool | None = None
+    profile: dict[str, str] | None = None
+    profile_step: int = 0
+    pending: str | None = None  # the feedback action waiting for consent
+    needs: list[str] = field(default_factory=list)
+    urgency: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "Session":
+        if not data:
+            return cls()
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}

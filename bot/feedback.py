@@ -1,0 +1,107 @@
+"""Anonymous feedback and needs: what a record may hold, and writing it with no link to a person."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import delete, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.models import FeedbackRecord
+from bot.privacy import scrub
+
+RATINGS = ("yes", "no", "unsure")
+NEEDS = ("legal_aid", "shelter", "health", "gbv_support", "counselling", "work_wages", "documents",
+         "money", "return", "other")
+URGENCIES = ("now", "week", "later")
+GENDERS = ("woman", "man", "non_binary", "another", "prefer_not")
+AGE_BANDS = ("under_18", "18_24", "25_34", "35_44", "45_54", "55_plus", "prefer_not")
+PROFILE_FIELDS = ("gender", "age_band", "origin_country", "current_country", "stage")
+COMMENT_MAX = 280
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One rating or need as the engine hands it over: coarse fields only, by construction."""
+
+    kind: str  # rating | need
+    channel: str
+    locale: str
+    content_id: str | None = None
+    theme: str | None = None
+    rating: str | None = None
+    need: str | None = None
+    urgency: str | None = None
+    country: str | None = None
+    gender: str | None = None
+    age_band: str | None = None
+    origin_country: str | None = None
+    current_country: str | None = None
+    stage: str | None = None
+    comment: str | None = None
+
+
+class FeedbackSink(Protocol):
+    async def add(self, records: list[Feedback]) -> None: ...
+    async def add_comment(self, content_id: str, locale: str, channel: str, comment: str,
+                          country: str | None) -> None: ...
+
+
+def rating_marker(user_key: str, content_id: str) -> str:
+    """Session-store key for 'already rated this item', hashed so the store shows no reading list."""
+    return "rated:" + hashlib.sha256(f"{user_key}:{content_id}".encode()).hexdigest()[:32]
+
+
+def daily_cap_key(user_key: str, day: dt.date) -> str:
+    return "fbcap:" + hashlib.sha256(f"{user_key}:{day.isoformat()}".encode()).hexdigest()[:32]
+
+
+class DatabaseFeedbackSink:
+    """Writes records with the day only, a random cell key, and scrubbed comments."""
+
+    def __init__(self, sessionmaker: async_sessionmaker, comment_retention_days: int,
+                 today: "callable[[], dt.date] | None" = None) -> None:  # type: ignore[valid-type]
+        self._sessionmaker = sessionmaker
+        self._retention = comment_retention_days
+        self._today = today or (lambda: dt.datetime.now(dt.timezone.utc).date())
+
+    def _row(self, fb: Feedback, comment: str | None = None) -> FeedbackRecord:
+        day = self._today()
+        return FeedbackRecord(
+            kind=fb.kind, day=day, channel=fb.channel, locale=fb.locale, content_id=fb.content_id,
+            theme=fb.theme, rating=fb.rating, need=fb.need, urgency=fb.urgency, country=fb.country,
+            gender=fb.gender, age_band=fb.age_band, origin_country=fb.origin_country,
+            current_country=fb.current_country, stage=fb.stage, rkey=secrets.randbelow(2**32),  # for bot/disclosure.py
+            comment=comment, comment_expires=(day + dt.timedelta(days=self._retention)) if comment else None)
+
+    async def add(self, records: list[Feedback]) -> None:
+        async with self._sessionmaker() as session, session.begin():
+            session.add_all([self._row(fb, scrub(fb.comment)[:COMMENT_MAX] if fb.comment else None)
+                             for fb in records])
+
+    async def add_comment(self, content_id: str, locale: str, channel: str, comment: str,
+                          country: str | None) -> None:
+        """A comment is its own record, so it cannot be tied back to the rating just given."""
+        fb = Feedback(kind="comment", channel=channel, locale=locale, content_id=content_id,
+                      country=country)
+        async with self._sessionmaker() as session, session.begin():
+            session.add(self._row(fb, scrub(comment)[:COMMENT_MAX]))
+
+
+async def purge_expired(sessionmaker: async_sessionmaker, record_retention_days: int,
+                        today: dt.date | None = None) -> tuple[int, int]:
+    """The retention job: blank comments past their date, drop records past theirs."""
+    today = today or dt.datetime.now(dt.timezone.utc).date()
+    async with sessionmaker() as session, session.begin():
+        blanked = await session.execute(
+            update(FeedbackRecord).where(FeedbackRecord.comment_expires <= today)
+            .values(comment=None, comment_expires=None))
+        await session.execute(delete(FeedbackRecord).where(
+            FeedbackRecord.kind == "comment", FeedbackRecord.comment.is_(None)))
+        dropped = await session.execute(delete(FeedbackRecord).where(
+            FeedbackRecord.day < today - dt.timedelta(days=record_retention_days)))
+    return int(blanked.rowcount or 0), int(dropped.rowcount or 0)  # type: ignore[attr-defined]
