@@ -1,0 +1,557 @@
+"""Telegram, on python-telegram-bot (v22): long polling by default, a webhook when configured.
+
+How an update travels:
+
+1. In: `getUpdates` long polling (TELEGRAM_BOT_TOKEN set, no TELEGRAM_WEBHOOK_URL), or
+   `POST /telegram/webhook` (TELEGRAM_WEBHOOK_URL set). The webhook compares the
+   `X-Telegram-Bot-Api-Secret-Token` header with the secret in constant time before it
+   reads the body; anything else gets 403 and nothing is processed. A good request is put on
+   the application's update queue and answered 200 at once (Telegram waits for nothing).
+2. `PerChatUpdates` runs updates of different chats concurrently and updates of one chat
+   in order, so two quick taps cannot race on one session.
+3. Handlers, wired in `_wire` only: group chats, supergroups and channels are dropped before
+   anything is stored; then each `update_id` is claimed once in the session store (Telegram
+   redelivers after errors and timeouts); then one handler per user action turns the update
+   into an `Event` keyed by `ctx.user_keys.key("telegram", chat_id)` and sends the engine's
+   replies, rendered by bot.channels.telegram_render.
+4. Out: `FloodControl` (the bot's rate limiter) spaces messages to one chat at least
+   TELEGRAM_PER_CHAT_INTERVAL apart and all messages at 30 a second, waits out a 429's
+   retry_after and tries again (never dropping the message), and retries 5xx and network
+   errors with exponential back-off.
+
+Decisions:
+* Edited messages get a short note ("send it again as a new message") with the menu: acting
+  on an edit would run a command twice, and silence looks broken.
+* Non-text messages (stickers, photos, voice notes, locations, contacts, ...) get the
+  engine's "I can only read text" reply in her language; captions are not read.
+* Pressed buttons are always acknowledged (answerCallbackQuery) first; a navigation reply
+  (`Reply.replaces_menu`) edits the message whose button was pressed instead of adding one.
+* Privacy: the chat id lives only in the update being handled and, for the per-chat
+  pacing, in memory for about a second; the store sees the keyed hash and the update id.
+  No message text, chat id or name is logged: logs carry the first 12 characters of the
+  keyed hash at most. python-telegram-bot's debug log (request parameters) and httpx's
+  (the token is in the URL) are held at INFO/WARNING.
+* The webhook is not deleted on stop: with several instances or a rolling restart, another
+  process still serves it, and Telegram keeps updates while none does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import random
+import time
+import traceback
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from telegram import BotCommand, Message, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.ext import (AIORateLimiter, Application, ApplicationHandlerStop, BaseUpdateProcessor,
+                          CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler,
+                          TypeHandler, filters)
+
+from bot.channels.sms import BodyTooLarge, read_body
+from bot.channels.telegram_render import render
+from bot.config import SHIPPED_LOCALES
+from bot.conversation import Event, Reply
+from bot.i18n import N_
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+UPDATE_PREFIX = "tgu:"  # + bot id + update id: claimed once
+UPDATE_TTL = 2 * 86400  # Telegram keeps an undelivered update for 24 hours
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+POLL_TIMEOUT = 25  # seconds a getUpdates long poll may hang
+
+# the command menu, in the order Telegram shows it; descriptions are the menu's own labels
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("start", "start", N_("Start again")),
+    ("menu", "m", N_("Main menu")),
+    ("language", "lang", N_("Change language")),
+    ("help", "h", N_("Get help now")),
+    ("delete", "d", N_("Delete my data")),
+)
+LINK_LABEL = N_("Open the source")
+EDITED_NOTE = N_("I only read new messages, not edited ones. Please send it again as a new message, or choose from the menu.")
+
+# what a person can send that is not text, in the order they are checked
+NON_TEXT_KINDS = ("sticker", "animation", "photo", "voice", "video_note", "video", "audio",
+                  "document", "venue", "location", "contact", "poll", "dice", "game", "story",
+                  "invoice", "paid_media", "checklist", "passport_data")
+# endpoints that put a message into a chat: paced per chat and counted in the overall limit
+PACED_ENDPOINTS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup",
+                             "sendPhoto", "sendDocument", "sendLocation", "sendContact"})
+
+
+def _quiet_third_party_loggers() -> None:
+    """PTB logs request parameters (chat ids, texts) at DEBUG; httpx logs URLs with the token."""
+    for name, level in (("telegram", logging.INFO), ("httpx", logging.WARNING), ("httpcore", logging.WARNING)):
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < level or logger.level == logging.NOTSET:
+            logger.setLevel(level)
+
+
+def webhook_secret(ctx: Any) -> str:
+    """TELEGRAM_WEBHOOK_SECRET, else one derived from the user-key secret and the token: the
+    same in every process of a deployment, unguessable without both, in Telegram's alphabet."""
+    settings = ctx.settings
+    if settings.telegram_webhook_secret:
+        return settings.telegram_webhook_secret
+    return ctx.user_keys.key("telegram-webhook-secret", settings.telegram_bot_token or "")
+
+
+def file_base_url(base_url: str) -> str:
+    """https://api.telegram.org/bot -> https://api.telegram.org/file/bot, likewise for a local server."""
+    return base_url[: -len("/bot")] + "/file/bot" if base_url.endswith("/bot") else base_url
+
+
+# -- sending: per-chat pacing, overall limit, 429 and 5xx -----------------------------------------
+
+class PerChatPacer:
+    """At most one message per `interval` to each chat, in order of asking.
+
+    Chat ids are kept in memory only while their next slot is in the future, only to time
+    the wait: never logged, never stored, swept as soon as their slot has passed.
+    """
+
+    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self.interval = max(0.0, interval)
+        self._clock = clock
+        self._sleep = sleep
+        self._next: dict[int | str, float] = {}
+
+    def __len__(self) -> int:
+        return len(self._next)
+
+    async def wait(self, chat_id: int | str) -> None:
+        if not self.interval:
+            return
+        now = self._clock()
+        if len(self._next) > 256:
+            for key in [k for k, t in self._next.items() if t <= now]:
+                del self._next[key]
+        slot = max(now, self._next.get(chat_id, now))
+        self._next[chat_id] = slot + self.interval
+        if slot > now:
+            await self._sleep(slot - now)
+
+
+class FloodControl(AIORateLimiter):
+    """The bot's rate limiter: Telegram's flood limits, and retries that never drop a message.
+
+    * python-telegram-bot's AIORateLimiter: 30 messages a second overall (and 20 a minute per
+      group, unused here); on a 429 it holds back *every* request for retry_after + 0.1 s
+      and sends this one again, up to `max_retries` times;
+    * plus what it lacks: about one message a second to one chat (`PerChatPacer`), waiting
+      out further 429s while their total stays under `retry_after_budget` (an hour), and
+      5xx / network errors (NetworkError, TimedOut, but not BadRequest) tried up to
+      `network_attempts` times with exponential back-off and jitter.
+    """
+
+    def __init__(self, per_chat_interval: float, *, overall_per_second: float = 30,
+                 max_retries: int = 10, network_attempts: int = 6, backoff: float = 0.5,
+                 max_backoff: float = 30.0, retry_after_budget: float = 3600.0) -> None:
+        super().__init__(overall_max_rate=overall_per_second, overall_time_period=1,
+                         max_retries=max_retries)
+        self.pacer = PerChatPacer(per_chat_interval)
+        self._overall_rate = overall_per_second
+        self.network_attempts = network_attempts
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.retry_after_budget = retry_after_budget
+        self.stats: Counter[str] = Counter()
+
+    @property
+    def overall_per_second(self) -> float:
+        return self._overall_rate
+
+    @overall_per_second.setter
+    def overall_per_second(self, rate: float) -> None:
+        """Telegram's limit is 30; tests and benchmarks on a local server lift it."""
+        from aiolimiter import AsyncLimiter
+
+        self._overall_rate = rate
+        self._base_limiter = AsyncLimiter(max_rate=rate, time_period=1) if rate else None
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        chat_id = data.get("chat_id")
+        if chat_id is not None and endpoint in PACED_ENDPOINTS:
+            await self.pacer.wait(chat_id)
+        started, attempt, delay = time.monotonic(), 0, self.backoff
+        while True:
+            try:
+                return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+            except RetryAfter:
+                # AIORateLimiter waited max_retries times already; keep waiting, within reason
+                if time.monotonic() - started > self.retry_after_budget:
+                    raise
+                self.stats["retry_after"] += 1
+            except BadRequest:
+                raise  # our request is wrong: sending it again cannot help
+            except NetworkError as exc:  # 5xx, timeouts, connection errors
+                attempt += 1
+                if attempt >= self.network_attempts:
+                    raise
+                self.stats["network_retry"] += 1
+                sleep = min(delay, self.max_backoff) * (0.5 + random.random() / 2)
+                log.warning("telegram %s: %s, attempt %d, trying again in %.2f s", endpoint,
+                            type(exc).__name__, attempt, sleep)
+                await asyncio.sleep(sleep)
+                delay *= 2
+
+
+# -- receiving: one chat at a time, many chats at once -------------------------------------------
+
+def _chat_of(update: object) -> int | None:
+    if isinstance(update, Update) and update.effective_chat is not None:
+        return update.effective_chat.id
+    return None
+
+
+class PerChatUpdates(BaseUpdateProcessor):
+    """Updates of different chats run concurrently; updates of one chat run in arrival order.
+
+    The per-chat locks live in memory while a chat has an update in flight, then go.
+    `on_done` is called after every update, processed or dropped (progress for tests and
+    the benchmark; a health check could use it too).
+    """
+
+    def __init__(self, max_concurrent_updates: int = 256, on_done: Callable[[object], None] | None = None) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._on_done = on_done
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat_id = _chat_of(update)
+        try:
+            if chat_id is None:
+                await coroutine
+                return
+            lock, users = self._locks.get(chat_id) or (asyncio.Lock(), 0)
+            self._locks[chat_id] = (lock, users + 1)
+            try:
+                async with lock:
+                    await coroutine
+            finally:
+                lock, users = self._locks[chat_id]
+                if users <= 1:
+                    del self._locks[chat_id]
+                else:
+                    self._locks[chat_id] = (lock, users - 1)
+        finally:
+            if self._on_done is not None:
+                self._on_done(update)
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+
+# -- the channel ---------------------------------------------------------------------------------
+
+class TelegramChannel:
+    """The Telegram edge of `python -m bot serve`: `start()`, `stop()` and the webhook `router`."""
+
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+        self.settings = ctx.settings
+        if not self.settings.telegram_bot_token:
+            raise ValueError("TelegramChannel needs TELEGRAM_BOT_TOKEN")
+        _quiet_third_party_loggers()  # before the Bot exists: it logs its URL, token included
+        self.webhook_mode = bool(self.settings.telegram_webhook_url)
+        self.secret = webhook_secret(ctx) if self.webhook_mode else None
+        self.stats: Counter[str] = Counter()
+        self._tick = asyncio.Event()
+        self._recent: deque[int] = deque(maxlen=1024)  # update ids lately handled
+        self._done = 0
+        self._started = False
+        self._retry_start: asyncio.Task | None = None
+        self.flood = FloodControl(self.settings.telegram_per_chat_interval)
+        self.application = self._build()
+        self._wire(self.application)
+        self.router = APIRouter()
+        self.router.add_api_route(WEBHOOK_PATH, self.webhook, methods=["POST"], include_in_schema=False)
+
+    def _build(self) -> Application:
+        base = self.settings.telegram_api_base_url
+        builder = (Application.builder()
+                   .token(self.settings.telegram_bot_token)
+                   .base_url(base)
+                   .base_file_url(file_base_url(base))
+                   .rate_limiter(self.flood)
+                   .concurrent_updates(PerChatUpdates(on_done=self._update_done))
+                   .job_queue(None)
+                   .connection_pool_size(64)
+                   .pool_timeout(10.0))
+        if self.webhook_mode:
+            builder = builder.updater(None)
+        return builder.build()
+
+    def _wire(self, app: Application) -> None:
+        """Every handler, in one place. Negative groups run first and can stop an update."""
+        only_new = filters.UpdateType.MESSAGE  # an edited "/delete" is not a second command
+        app.add_handler(TypeHandler(Update, self.only_private_chats), group=-2)
+        app.add_handler(TypeHandler(Update, self.only_once), group=-1)
+        app.add_handler(CommandHandler("start", self.on_start, filters=only_new))
+        app.add_handler(CommandHandler("menu", self.on_menu, filters=only_new))
+        app.add_handler(CommandHandler("language", self.on_language, filters=only_new))
+        app.add_handler(CommandHandler("help", self.on_help, filters=only_new))
+        app.add_handler(CommandHandler("delete", self.on_delete, filters=only_new))
+        app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, self.on_text))
+        app.add_handler(CallbackQueryHandler(self.on_button))
+        app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, self.on_edited))
+        app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, self.on_non_text))
+        app.add_error_handler(self.on_error)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Connect; if Telegram cannot be reached now, keep trying in the background so the
+        rest of the service (SMS, admin API) runs meanwhile."""
+        _quiet_third_party_loggers()
+        try:
+            await self._connect()
+        except (NetworkError, TelegramError) as exc:
+            if isinstance(exc, BadRequest) or not isinstance(exc, NetworkError):
+                raise  # a wrong token or webhook URL: fail loudly at start-up
+            log.error("telegram: cannot reach the Bot API (%s); retrying in the background", type(exc).__name__)
+            self._retry_start = asyncio.create_task(self._connect_later())
+
+    async def _connect(self) -> None:
+        app = self.application
+        if not app._initialized:  # noqa: SLF001 (PTB has no public flag)
+            await app.initialize()  # getMe
+        await self.set_commands()
+        if self.webhook_mode:
+            await app.bot.set_webhook(self.settings.telegram_webhook_url, secret_token=self.secret,
+                                      allowed_updates=ALLOWED_UPDATES, max_connections=40)
+        else:
+            await app.updater.start_polling(timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES,
+                                            poll_interval=0.0)
+        await app.start()
+        self._started = True
+        log.info("telegram: running in %s mode", "webhook" if self.webhook_mode else "polling")
+
+    async def _connect_later(self) -> None:
+        delay = 1.0
+        while not self._started:
+            await asyncio.sleep(delay * (0.5 + random.random() / 2))
+            delay = min(delay * 2, 60.0)
+            try:
+                await self._connect()
+            except NetworkError as exc:
+                log.error("telegram: still cannot reach the Bot API (%s)", type(exc).__name__)
+            except Exception:
+                log.exception("telegram: start-up failed")
+                return
+
+    async def stop(self) -> None:
+        if self._retry_start is not None:
+            self._retry_start.cancel()
+            self._retry_start = None
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        if app._initialized:  # noqa: SLF001
+            await app.shutdown()
+        self._started = False
+
+    async def set_commands(self) -> None:
+        """/start /menu /language /help /delete, described in every shipped language; the
+        default list (no language_code) is English for everyone else."""
+        async def one(locale: str | None) -> None:
+            t = self.ctx.catalogs.get(locale or "en")
+            commands = [BotCommand(name, t.gettext(description)[:256]) for name, _, description in COMMANDS]
+            await self.application.bot.set_my_commands(commands, language_code=locale)
+        await asyncio.gather(one(None), *(one(loc) for loc in SHIPPED_LOCALES))
+
+    # -- webhook ---------------------------------------------------------------------------
+
+    async def webhook(self, request: Request) -> Response:
+        """Telegram's POST: the secret first (constant time), then the update goes on the queue."""
+        if not self.webhook_mode or self.secret is None:
+            return Response(status_code=404)
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode("utf-8", "replace"), self.secret.encode()):
+            self.stats["forbidden"] += 1
+            return Response(status_code=403)
+        if not self.application.running:
+            return Response(status_code=503)  # Telegram tries again later
+        try:
+            body = await read_body(request, self.settings.max_body_bytes)
+        except BodyTooLarge:
+            return Response(status_code=413)
+        try:
+            data = json.loads(body)
+            update = Update.de_json(data, self.application.bot) if isinstance(data, dict) else None
+        except (ValueError, TypeError, KeyError):
+            update = None
+        if update is None:
+            return Response(status_code=400)
+        await self.application.update_queue.put(update)
+        return Response(status_code=200)
+
+    # -- progress (tests, benchmark) ---------------------------------------------------------
+
+    def _update_done(self, update: object) -> None:
+        self._done += 1
+        self.stats["updates"] += 1
+        if isinstance(update, Update):
+            self._recent.append(update.update_id)  # ids only: nothing about who sent what
+        self._tick.set()
+
+    @property
+    def updates_done(self) -> int:
+        return self._done
+
+    async def wait_updates(self, n: int, timeout: float = 10.0) -> None:
+        """Wait until n updates in all have been handled (processed or dropped)."""
+        async def enough() -> None:
+            while self._done < n:
+                self._tick.clear()
+                await self._tick.wait()
+        await asyncio.wait_for(enough(), timeout)
+
+    async def wait_update(self, update_id: int, timeout: float = 10.0) -> None:
+        """Wait until the update with this id has been handled (processed or dropped)."""
+        async def handled() -> None:
+            while update_id not in self._recent:
+                self._tick.clear()
+                await self._tick.wait()
+        await asyncio.wait_for(handled(), timeout)
+
+    # -- gatekeepers -----------------------------------------------------------------------
+
+    async def only_private_chats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Groups, supergroups and channels: ignored entirely, nothing stored, nothing sent."""
+        chat = update.effective_chat
+        if chat is None or chat.type != ChatType.PRIVATE:
+            self.stats["ignored"] += 1
+            raise ApplicationHandlerStop
+
+    async def only_once(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Telegram redelivers after errors and timeouts: each update_id is handled once."""
+        key = f"{UPDATE_PREFIX}{context.bot.id}:{update.update_id}"
+        if not await self.ctx.store.first_time(key, UPDATE_TTL):
+            self.stats["duplicates"] += 1
+            raise ApplicationHandlerStop
+
+    # -- one handler per user action ---------------------------------------------------------
+
+    async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._turn(update, context, payload="start")
+
+    async def on_menu(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._turn(update, context, payload="m")
+
+    async def on_language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._turn(update, context, payload="lang")
+
+    async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._turn(update, context, payload="h")
+
+    async def on_delete(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._turn(update, context, payload="d")
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Typed text, including commands we do not have (the engine shows the menu)."""
+        await self._turn(update, context, text=update.effective_message.text)
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A pressed inline button: acknowledged at once, then the engine's answer, editing the
+        pressed menu in place when the answer is a navigation step."""
+        query = update.callback_query
+        try:
+            await query.answer()
+        except TelegramError as exc:  # too old to answer: still act on the press
+            log.info("telegram: answerCallbackQuery failed (%s)", type(exc).__name__)
+        if not query.data:
+            return
+        menu = query.message if query.message is not None and query.message.is_accessible else None
+        await self._turn(update, context, payload=query.data, edit=menu)  # type: ignore[arg-type]
+
+    async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._turn(update, context, unsupported="edited_message", note=EDITED_NOTE)
+
+    async def on_non_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        kind = next((k for k in NON_TEXT_KINDS if getattr(message, k, None)), "other")
+        await self._turn(update, context, unsupported=kind)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Errors leave a type and a stack, never an exception message (it may quote her text)."""
+        error = context.error
+        who = ""
+        if isinstance(update, Update) and update.effective_chat is not None:
+            who = self.ctx.user_keys.key(CHANNEL, update.effective_chat.id)[:12]
+        stack = "".join(traceback.format_tb(error.__traceback__)) if error is not None else ""
+        log.error("telegram: update failed with %s for user %s\n%s", type(error).__name__, who or "-", stack)
+
+    # -- the turn ----------------------------------------------------------------------------
+
+    async def _turn(self, update: Update, context: ContextTypes.DEFAULT_TYPE, *, text: str | None = None,
+                    payload: str | None = None, unsupported: str | None = None,
+                    edit: Message | None = None, note: str | None = None) -> None:
+        chat = update.effective_chat
+        sender = update.effective_user
+        if chat is None:
+            return
+        key = self.ctx.user_keys.key(CHANNEL, chat.id)
+        event = Event(CHANNEL, key, text=text, payload=payload,
+                      locale_hint=sender.language_code if sender else None, unsupported=unsupported)
+        replies = await self.ctx.engine.handle(event)
+        if note and replies:
+            first = replies[0]
+            replies[0] = Reply(self.ctx.catalogs.get(first.locale).gettext(note), first.locale,
+                               first.choices, replaces_menu=first.replaces_menu)
+        await self.send(context, chat.id, replies, edit=edit, who=key[:12])
+
+    async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: list[Reply], *,
+                   edit: Message | None = None, who: str = "-") -> None:
+        bot = context.bot
+        for n, reply in enumerate(replies):
+            label = self.ctx.catalogs.get(reply.locale).gettext(LINK_LABEL)
+            messages = render(reply, link_label=label)
+            if n == 0 and edit is not None and reply.replaces_menu and len(messages) == 1:
+                try:
+                    await bot.edit_message_text(chat_id=chat_id, message_id=edit.message_id, **messages[0])
+                    self.stats["edited"] += 1
+                    continue
+                except BadRequest as exc:
+                    if "not modified" in str(exc).lower():
+                        continue  # she pressed what she is looking at: nothing to change
+                    log.info("telegram: menu not editable for user %s, sending anew", who)
+            for kwargs in messages:
+                try:
+                    await bot.send_message(chat_id=chat_id, **kwargs)
+                except BadRequest:
+                    if reply.link and "reply_markup" in kwargs:
+                        # Telegram refused the link button: the link goes into the text instead
+                        retry = render(reply, link_label=label, link_button=False)[-1]
+                        await bot.send_message(chat_id=chat_id, **retry)
+                    else:
+                        raise
+                self.stats["sent"] += 1
