@@ -1,0 +1,17 @@
+"""Run every benchmark in turn: `python -m bench`."""
+
+import importlib
+import subprocess
+import sys
+
+MODULES = ["bench.engine", "bench.telegram", "bench.sms", "bench.admin_api", "bench.feedback"]
+
+for name in MODULES:
+    try:
+        importlib.util.find_spec(name)
+    except ModuleNotFoundError:
+        continue
+    if importlib.util.find_spec(name) is None:
+        continue
+    print(f"\n# {name}\n", flush=True)
+    subprocess.run([sys.executable, "-m", name], check=False)
