@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bot.content_model import Item, Service, ServicesFile
+
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass
@@ -34,18 +37,26 @@ def _format_error(path: Path, exc: ValidationError) -> list[str]:
     return out
 
 
+def _parse(path: Path, model: type[M], errors: list[str]) -> tuple[Any, M | None]:
+    """One file's YAML and its validated model; (data, None) with the errors noted if it is broken."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        errors.append(f"{path}: not valid YAML: {exc}")
+        return None, None
+    try:
+        return data, model.model_validate(data)
+    except ValidationError as exc:
+        errors.extend(_format_error(path, exc))
+        return data, None
+
+
 def read_library(content_dir: Path) -> FileLibrary:
     """Parse every file; a broken file is reported precisely and skipped, never half-loaded."""
     lib = FileLibrary()
     for path in sorted((content_dir / "items").glob("*.yaml")):
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            item = Item.model_validate(data)
-        except yaml.YAMLError as exc:
-            lib.errors.append(f"{path}: not valid YAML: {exc}")
-            continue
-        except ValidationError as exc:
-            lib.errors.extend(_format_error(path, exc))
+        data, item = _parse(path, Item, lib.errors)
+        if item is None:
             continue
         if path.stem != item.id:
             lib.errors.append(f"{path}: file name must be the id ({item.id}.yaml)")
@@ -55,14 +66,8 @@ def read_library(content_dir: Path) -> FileLibrary:
         lib.items[item.id] = item
         lib.hashes[item.id] = _fingerprint(data)
     for path in sorted((content_dir / "services").glob("*.yaml")):
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            parsed = ServicesFile.model_validate(data)
-        except yaml.YAMLError as exc:
-            lib.errors.append(f"{path}: not valid YAML: {exc}")
-            continue
-        except ValidationError as exc:
-            lib.errors.extend(_format_error(path, exc))
+        _, parsed = _parse(path, ServicesFile, lib.errors)
+        if parsed is None:
             continue
         for entry in parsed.services:
             if entry.id in lib.services:

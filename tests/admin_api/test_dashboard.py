@@ -7,7 +7,6 @@ REQUIRE_SERVICES=1 so CI cannot pass by testing less.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import random
 import shutil
@@ -17,12 +16,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from bot.models import FeedbackRecord
 from bot.web import create_app
 from tests.admin_api.conftest import make_key
 from tests.conftest import REQUIRE_SERVICES
+from tests.support import serve_on_loopback
 
 CHROMIUM = Path("/usr/bin/chromium")
 PHONE = {"width": 360, "height": 740}
@@ -143,17 +142,8 @@ async def test_dashboard_in_headless_chromium_phone_width_english_and_arabic(ctx
     await seed(ctx)
     _, analyst = await make_key(ctx, "dash cso", "analyst", ["KE"])
     _, editor = await make_key(ctx, "dash cso", "editor", ["KE"])
-    config = uvicorn.Config(create_app(ctx, start=False), host="127.0.0.1", port=0, log_level="warning",
-                            lifespan="off", access_log=False)
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        for _ in range(200):
-            if server.started:
-                break
-            await asyncio.sleep(0.02)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        url = f"http://127.0.0.1:{port}/api/v1/dashboard"
+    async with serve_on_loopback(create_app(ctx, start=False)) as base_url:
+        url = f"{base_url}/api/v1/dashboard"
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=executable)
             try:
@@ -239,6 +229,3 @@ async def test_dashboard_in_headless_chromium_phone_width_english_and_arabic(ctx
                 assert "تحليل" in await page.inner_text("#status") or "محلل" in await page.inner_text("#status")
             finally:
                 await browser.close()
-    finally:
-        server.should_exit = True
-        await task

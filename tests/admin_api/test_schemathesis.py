@@ -15,7 +15,6 @@ import requests
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 import schemathesis
-import uvicorn
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.hypothesis.examples import generate_many
 from schemathesis.generation.modes import GenerationMode
@@ -23,6 +22,7 @@ from schemathesis.generation.modes import GenerationMode
 from admin_api.library_io import zip_files
 from admin_api.main import create_admin_app
 from tests.admin_api.conftest import World
+from tests.support import serve_on_loopback
 
 MAX_EXAMPLES = 60
 REAL_IDS = {"item_id": "ke-item", "service_id": "ke-helpline", "locale": "ar", "number": 1}
@@ -82,20 +82,7 @@ def _fuzz(base_url: str, keys: dict[str, str]) -> list[str]:
 async def test_no_server_error_for_any_input(world: World) -> None:
     ctx = world.ctx
     ctx.settings.admin_rate_limit_per_minute = 10**9  # the fuzzer sends thousands a minute on purpose
-    config = uvicorn.Config(create_admin_app(ctx), host="127.0.0.1", port=0, log_level="warning",
-                            lifespan="off", access_log=False)
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        for _ in range(200):
-            if server.started:
-                break
-            await asyncio.sleep(0.05)
-        assert server.started
-        port = server.servers[0].sockets[0].getsockname()[1]
-        keys = {role: world.keys[("global", role)] for role in ("admin", "editor", "reviewer", "analyst")}
-        failures = await asyncio.to_thread(_fuzz, f"http://127.0.0.1:{port}", keys)
-    finally:
-        server.should_exit = True
-        await task
+    keys = {role: world.keys[("global", role)] for role in ("admin", "editor", "reviewer", "analyst")}
+    async with serve_on_loopback(create_admin_app(ctx)) as base_url:
+        failures = await asyncio.to_thread(_fuzz, base_url, keys)
     assert not failures, "\n\n".join(failures)

@@ -31,6 +31,7 @@ from bot.channels.sms import SmsChannel
 from bot.models import Base
 from bot.sms_encoding import GSM7_BASIC, GSM7_EXTENSION
 from tests.fakes.sms_gateways import FakeGateways
+from tests.support import store_text
 
 BASE_URL = "https://bot.example.org"
 TWILIO_TOKEN = "twilio-auth-token-" + "a" * 14
@@ -190,15 +191,7 @@ class Rig:
 
     async def store_text(self) -> str:
         """Every key and value in the session store, as text."""
-        store = self.ctx.store
-        if hasattr(store, "_data"):
-            return "\n".join(f"{k}={v[1]}" for k, v in store._data.items())
-        out = []
-        async for key in store._redis.scan_iter(match=store._prefix + "*"):
-            kind = await store._redis.type(key)
-            value = await store._redis.get(key) if kind == "string" else ""
-            out.append(f"{key}={value}")
-        return "\n".join(out)
+        return await store_text(self.ctx.store)
 
 
 def gateway_settings(fake: FakeGateways, **overrides: Any) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from bot.models import FeedbackRecord
 from bot.web import create_app
 from tests.fakes.telegram_api import (NON_TEXT, Call, FakeTelegram, callback_update, message,
                                       text_update)
+from tests.support import store_text
 
 SECRET = "wh-secret_0123456789abcdef"
 CHAT_BASE = 5_550_001_000  # chat ids no hash, update id or message id could contain by chance
@@ -54,14 +55,8 @@ class Rig:
         return [c for c in self.tg.calls[mark:] if c.method in OUT and c.status == 200]
 
     async def store_text(self) -> str:
-        store = self.ctx.store
-        if hasattr(store, "_data"):
-            return "\n".join(f"{k}={v[1]}" for k, v in store._data.items())
-        out = []
-        async for key in store._redis.scan_iter(match=store._prefix + "*"):
-            value = await store._redis.get(key) if await store._redis.type(key) == "string" else ""
-            out.append(f"{key}={value}")
-        return "\n".join(out)
+        """Every key and value in the session store, as text."""
+        return await store_text(self.ctx.store)
 
 
 def _settings(tg: FakeTelegram, **overrides: Any) -> dict[str, Any]:

@@ -1,0 +1,41 @@
+"""Helpers several test packages share: a real server on loopback, and what a store holds."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import uvicorn
+
+
+@asynccontextmanager
+async def serve_on_loopback(app: Any) -> AsyncIterator[str]:
+    """Serve `app` under uvicorn on 127.0.0.1 (a free port) in this event loop; yields its base URL."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off",
+                            access_log=False)
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        for _ in range(500):
+            if server.started or task.done():
+                break
+            await asyncio.sleep(0.02)
+        assert server.started, "uvicorn did not start"
+        port = server.servers[0].sockets[0].getsockname()[1]
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def store_text(store: Any) -> str:
+    """Every key and value in the session store (in-process or Redis), as text to search."""
+    if hasattr(store, "_data"):
+        return "\n".join(f"{k}={v[1]}" for k, v in store._data.items())
+    out = []
+    async for key in store._redis.scan_iter(match=store._prefix + "*"):
+        value = await store._redis.get(key) if await store._redis.type(key) == "string" else ""
+        out.append(f"{key}={value}")
+    return "\n".join(out)
