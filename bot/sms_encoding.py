@@ -30,6 +30,7 @@ __all__ = [
     "split_segments",
     "to_gsm",
     "paginate",
+    "cut_point",
 ]
 
 Encoding = Literal["GSM-7", "UCS-2"]
@@ -226,7 +227,7 @@ def _is_grapheme_start(text: str, i: int) -> bool:
     return not (prev == "\r" and char == "\n")
 
 
-def _cut_point(rest: str, max_segments: int, suffix: str) -> int:
+def cut_point(rest: str, max_segments: int, suffix: str) -> int:
     """Where to end the next page of rest: the latest paragraph, line or sentence break that
     still fills at least half a page, else the latest word break, else a hard cut."""
 
@@ -273,7 +274,7 @@ def paginate(text: str, max_segments: int, more_suffix: str = "") -> list[str]:
     pages: list[str] = []
     rest = text.strip()
     while segment_count(rest) > max_segments:
-        cut = _cut_point(rest, max_segments, more_suffix)
+        cut = cut_point(rest, max_segments, more_suffix)
         pages.append(rest[:cut].rstrip() + more_suffix)
         rest = rest[cut:].lstrip()
     pages.append(rest)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from bot import keywords
 from bot.conversation import Reply
 from bot.i18n import Translator
-from bot.sms_encoding import _cut_point, analyse, encoding_of, paginate, segment_count, to_gsm
+from bot.sms_encoding import cut_point, analyse, encoding_of, paginate, segment_count, to_gsm
 
 MENU_PAYLOAD = "m"
 # the choices stay on the first page of a long reply while they take at most this share of it
@@ -139,7 +139,7 @@ def _layout(body: str, block: str, t: Translator, max_segments: int) -> list[str
         if (analyse(suffix).units <= room * CHOICES_SHARE
                 and segment_count(_WIDEST_CHAR + suffix) <= max_segments
                 and len(head_text) > 1):
-            cut = _cut_point(head_text, max_segments, suffix)
+            cut = cut_point(head_text, max_segments, suffix)
             rest = head_text[cut:].strip()
             first = head_text[:cut].rstrip() + suffix
             return [first] + (_pages(rest, t, max_segments) if rest else [])
