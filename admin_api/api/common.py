@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import Header, HTTPException, Query, status
+from fastapi import Header, HTTPException, Query, Response, status
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,6 +64,17 @@ Q = Annotated[SafeStr | None, Query(max_length=200, description="words to find i
 
 def etag(version: int) -> str:
     return f'"{version}"'
+
+
+def send_etag(response: Response, version: int) -> None:
+    """Every read and write answers with the version to send back on the next write."""
+    response.headers["ETag"] = etag(version)
+
+
+def check_version(current: int, expected: int, what: str) -> None:
+    """A write based on an older version than the row's is a 409, never a silent overwrite."""
+    if current != expected:
+        raise VersionConflict(current, what)
 
 
 def expected_version(body_version: int | None, if_match: str | None) -> int:

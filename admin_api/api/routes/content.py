@@ -18,8 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin_api.api.common import (ApiModel, IfMatch, Limit, Offset, Q, Versioned, claim, etag,
-                                  expected_version)
+from admin_api.api.common import (ApiModel, IfMatch, Limit, Offset, Q, Versioned, check_version, claim,
+                                  expected_version, send_etag)
 from admin_api.api.deps import CtxDep, SessionDep, aware, require
 from admin_api.audit import audit
 from admin_api.content_ops import (TranslationState, WorkflowStatus, comparable, diff,
@@ -201,10 +201,6 @@ def _validated(data: dict[str, Any]) -> Item:
         raise body_validation_error(exc) from None
 
 
-def _sent_etag(response: Response, version: int) -> None:
-    response.headers["ETag"] = etag(version)
-
-
 async def _save(session: AsyncSession, row: ContentItem, actor: Actor, action: str, summary: str,
                 detail: dict[str, Any]) -> None:
     """Stamp, version, audit: the same for every change of an item."""
@@ -267,7 +263,7 @@ async def list_items(actor: Reader, session: SessionDep, limit: Limit = 50, offs
 async def get_item(item_id: ItemId, actor: Reader, session: SessionDep, response: Response) -> ItemOut:
     """The working copy with its workflow state; the ETag is the version to send back on a write."""
     row = await load_item(session, actor, item_id)
-    _sent_etag(response, row.version)
+    send_etag(response, row.version)
     return item_out(row)
 
 
@@ -300,7 +296,7 @@ async def create_item(body: ItemIn, actor: Editor, session: SessionDep, response
     record_version(session, row, actor.prefix, "created")
     audit(session, actor, "item.create", "item", row.id, {"version": 1, "locales": sorted(item.translations)})
     await session.commit()
-    _sent_etag(response, row.version)
+    send_etag(response, row.version)
     return item_out(row)
 
 
@@ -310,8 +306,7 @@ async def update_item(item_id: ItemId, body: ItemPatch, actor: Editor, session: 
     """Change item metadata; the item becomes a draft until reviewed again (the bot keeps the old one)."""
     expected = expected_version(body.version, if_match)
     row = await load_item(session, actor, item_id)
-    if row.version != expected:
-        raise VersionConflict(row.version, "item")
+    check_version(row.version, expected, "item")
     before = working_data(row)
     changes = body.model_dump(exclude_unset=True, exclude={"version"}, mode="json")
     data = {**before, **changes}
@@ -324,7 +319,7 @@ async def update_item(item_id: ItemId, body: ItemPatch, actor: Editor, session: 
     fields = sorted(changes)
     await _save(session, row, actor, "item.update", "changed " + ", ".join(fields), {"fields": fields})
     await session.commit()
-    _sent_etag(response, row.version)
+    send_etag(response, row.version)
     return item_out(row)
 
 
@@ -334,8 +329,7 @@ async def put_item_translation(item_id: ItemId, locale: LocalePath, body: Transl
     """Write one locale's text; it needs review, and other locales show as outdated if English changed."""
     expected = expected_version(body.version, if_match)
     row = await load_item(session, actor, item_id)
-    if row.version != expected:
-        raise VersionConflict(row.version, "item")
+    check_version(row.version, expected, "item")
     try:
         keywords = body.keywords
         if keywords is None:
@@ -354,7 +348,7 @@ async def put_item_translation(item_id: ItemId, locale: LocalePath, body: Transl
     await _save(session, row, actor, "translation.update", f"{locale}: changed " + (", ".join(changed) or "nothing"),
                 {"locale": locale, "fields": changed})
     await session.commit()
-    _sent_etag(response, row.version)
+    send_etag(response, row.version)
     return item_out(row)
 
 
@@ -365,8 +359,7 @@ async def review_translation(item_id: ItemId, locale: LocalePath, actor: Reviewe
     """A reviewer confirms one locale's text matches the current English and reads well."""
     expected = expected_version(body.version if body else None, if_match)
     row = await load_item(session, actor, item_id)
-    if row.version != expected:
-        raise VersionConflict(row.version, "item")
+    check_version(row.version, expected, "item")
     data = working_data(row)
     tr = data["translations"].get(locale)
     if tr is None:
@@ -380,7 +373,7 @@ async def review_translation(item_id: ItemId, locale: LocalePath, actor: Reviewe
     apply_item(row, data)
     await _save(session, row, actor, "translation.review", f"{locale}: marked reviewed", {"locale": locale})
     await session.commit()
-    _sent_etag(response, row.version)
+    send_etag(response, row.version)
     return item_out(row)
 
 
@@ -397,8 +390,7 @@ async def _transition(action: str, ctx: AppContext, item_id: str, actor: Actor, 
                       response: Response, body: Versioned | None, if_match: str | None) -> ItemOut:
     expected = expected_version(body.version if body else None, if_match)
     row = await load_item(session, actor, item_id)
-    if row.version != expected:
-        raise VersionConflict(row.version, "item")
+    check_version(row.version, expected, "item")
     sources, target = TRANSITIONS[action]
     if row.status not in sources:
         raise HTTPException(status.HTTP_409_CONFLICT,
@@ -420,7 +412,7 @@ async def _transition(action: str, ctx: AppContext, item_id: str, actor: Actor, 
     await session.commit()
     if live_changes:
         await _publish_done(ctx)
-    _sent_etag(response, row.version)
+    send_etag(response, row.version)
     return item_out(row)
 
 
@@ -503,8 +495,7 @@ async def restore_version(item_id: ItemId, number: VersionNo, actor: Submitter, 
     """Make an earlier version the working copy again, as a new draft version to review and publish."""
     expected = expected_version(body.version if body else None, if_match)
     row = await load_item(session, actor, item_id)
-    if row.version != expected:
-        raise VersionConflict(row.version, "item")
+    check_version(row.version, expected, "item")
     old = await _version_row(session, item_id, number)
     data = {k: v for k, v in old.snapshot.items() if k != "status"}
     _validated(data)
@@ -515,7 +506,7 @@ async def restore_version(item_id: ItemId, number: VersionNo, actor: Submitter, 
     row.status = "draft"
     await _save(session, row, actor, "item.restore", f"restored version {number}", {"restored": number})
     await session.commit()
-    _sent_etag(response, row.version)
+    send_etag(response, row.version)
     return item_out(row)
 
 

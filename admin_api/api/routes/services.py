@@ -17,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin_api.api.common import ApiModel, IfMatch, Limit, Offset, Versioned, claim, etag, expected_version
+from admin_api.api.common import (ApiModel, IfMatch, Limit, Offset, Versioned, check_version, claim,
+                                  expected_version, send_etag)
 from admin_api.api.deps import CtxDep, SessionDep, aware, require
 from admin_api.audit import audit
 from admin_api.errors import VersionConflict, body_validation_error, field_error, not_found
@@ -144,7 +145,7 @@ async def get_service(service_id: ServiceId, actor: Reader, ctx: CtxDep, session
                       response: Response) -> ServiceOut:
     """One entry; the ETag is the version to send back on a write."""
     row = await load_service(session, actor, service_id)
-    response.headers["ETag"] = etag(row.version)
+    send_etag(response, row.version)
     return service_out(row, ctx.settings.verification_overdue_days)
 
 
@@ -166,7 +167,7 @@ async def create_service(body: ServiceIn, actor: Editor, ctx: CtxDep, session: S
     await bump_revision(session)
     await session.commit()
     await _live(ctx)
-    response.headers["ETag"] = etag(row.version)
+    send_etag(response, row.version)
     return service_out(row, ctx.settings.verification_overdue_days)
 
 
@@ -201,11 +202,10 @@ async def update_service(service_id: ServiceId, body: ServicePatch, actor: Edito
     """Change an entry (`active: false` withdraws it from the bot); live within seconds."""
     expected = expected_version(body.version, if_match)
     row = await load_service(session, actor, service_id)
-    if row.version != expected:
-        raise VersionConflict(row.version, "service")
+    check_version(row.version, expected, "service")
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
     out = await _write(ctx, session, actor, row, expected, changes, "service.update")
-    response.headers["ETag"] = etag(out.version)
+    send_etag(response, out.version)
     return out
 
 
@@ -216,8 +216,7 @@ async def verify_service(service_id: ServiceId, actor: Editor, ctx: CtxDep, sess
     """Record that someone checked the details against the organisation's own public source."""
     expected = expected_version(body.version if body else None, if_match)
     row = await load_service(session, actor, service_id)
-    if row.version != expected:
-        raise VersionConflict(row.version, "service")
+    check_version(row.version, expected, "service")
     when = (body.last_verified if body and body.last_verified else None) or _today()
     if when > _today():
         raise field_error(("body", "last_verified"), "must not be in the future")
@@ -225,5 +224,5 @@ async def verify_service(service_id: ServiceId, actor: Editor, ctx: CtxDep, sess
     if body and body.source:
         changes["source"] = body.source
     out = await _write(ctx, session, actor, row, expected, changes, "service.verify")
-    response.headers["ETag"] = etag(out.version)
+    send_etag(response, out.version)
     return out
