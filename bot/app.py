@@ -14,6 +14,7 @@ from bot.db import make_engine, make_sessionmaker, migrate
 from bot.engine import Engine
 from bot.feedback import DatabaseFeedbackSink
 from bot.i18n import Catalogs
+from bot.personal_data import PersonalData
 from bot.privacy import UserKeys, load_secret
 from bot.sessions import SessionStore, make_store
 
@@ -28,13 +29,14 @@ class AppContext:
         self.db = make_engine(settings)
         self.sessionmaker = make_sessionmaker(self.db)
         self.store = store or make_store(settings.redis_url)
+        self.personal = PersonalData(self.store)  # every per-person namespace registers here
         self.user_keys = UserKeys(load_secret(settings))
         self.catalogs = Catalogs(settings.locales_dir)
         self.content = LibraryHolder(self.sessionmaker, settings.content_refresh_seconds)
         self.feedback = DatabaseFeedbackSink(self.sessionmaker, settings.comment_retention_days)
         self.engine = Engine(
             library=lambda: self.content.library, store=self.store, catalogs=self.catalogs,
-            feedback=self.feedback, session_ttl=settings.session_ttl_seconds,
+            feedback=self.feedback, session_ttl=settings.session_ttl_seconds, personal=self.personal,
             feedback_daily_cap=settings.feedback_daily_cap,
             comment_retention_days=settings.comment_retention_days)
 

@@ -14,9 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.content_files import read_library
 from bot.content_model import Item, Service, item_to_data, source_hash
 from bot.library import Library
-from bot.models import ContentItem, ContentRevision, ContentVersion
+from bot.models import ContentItem, ContentRevision, ContentVersion, utcnow
 from bot.models import Service as ServiceRow
-from bot.models import utcnow
 
 log = logging.getLogger(__name__)
 

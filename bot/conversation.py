@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 
 @dataclass(frozen=True)
@@ -35,19 +36,32 @@ class Reply:
     replaces_menu: bool = False  # a navigation step: may edit the previous menu in place
 
 
+# what the next typed text means: a menu search, a language name, or a comment to keep
+State = Literal["menu", "lang", "comment"]
+STATES: tuple[str, ...] = get_args(State)
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    """What the engine hands back to a channel for one event."""
+
+    replies: list[Reply]
+    locale: str  # her language after this turn
+    forgotten: bool = False  # she just deleted her data: keep nothing more under her key
+
+
 @dataclass
 class Session:
     """Everything the bot remembers about one keyed-hash user, kept in the session store."""
 
     locale: str | None = None
-    state: str = "new"
+    state: State = "menu"
     stage: str | None = None  # her migration stage, if she chose to say it
     country: str | None = None  # the country she asked about, if she chose to say it
     choices: list[str] = field(default_factory=list)  # payloads of the last reply, for "reply 2"
     last_item: str | None = None
     consent: bool | None = None
     profile: dict[str, str] | None = None
-    profile_step: int = 0
     pending: str | None = None  # the feedback action waiting for consent
     needs: list[str] = field(default_factory=list)
     urgency: str | None = None
@@ -57,6 +71,8 @@ class Session:
         if not data:
             return cls()
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        if known.get("state") not in STATES:  # sessions saved by older versions
+            known["state"] = "menu"
         return cls(**known)
 
     def to_dict(self) -> dict:

@@ -51,13 +51,22 @@ class FeedbackSink(Protocol):
                           country: str | None) -> None: ...
 
 
-def rating_marker(user_key: str, content_id: str) -> str:
-    """Session-store key for 'already rated this item', hashed so the store shows no reading list."""
-    return "rated:" + hashlib.sha256(f"{user_key}:{content_id}".encode()).hexdigest()[:32]
+# per-person markers in the session store, registered with bot.personal_data by the engine
+RATED_PREFIX = "rated:"  # one small hash per person: the items she rated, hashed
+CAP_PREFIX = "fbcap:"  # one counter per person: feedback given in the last 24 hours
 
 
-def daily_cap_key(user_key: str, day: dt.date) -> str:
-    return "fbcap:" + hashlib.sha256(f"{user_key}:{day.isoformat()}".encode()).hexdigest()[:32]
+def rated_key(user_key: str) -> str:
+    return RATED_PREFIX + user_key
+
+
+def rated_field(user_key: str, content_id: str) -> str:
+    """'Already rated this item', hashed so the store shows no reading list."""
+    return hashlib.sha256(f"{user_key}:{content_id}".encode()).hexdigest()[:24]
+
+
+def cap_key(user_key: str) -> str:
+    return CAP_PREFIX + user_key
 
 
 class DatabaseFeedbackSink:

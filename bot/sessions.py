@@ -19,9 +19,15 @@ class SessionStore(Protocol):
     async def first_time(self, key: str, ttl: int) -> bool:
         """True once per key within ttl: makes redelivered updates and retried webhooks idempotent."""
         ...
-    async def incr(self, key: str, ttl: int) -> int:
-        """Counter with expiry, for per-person caps that need no identity."""
+    async def incr(self, key: str, ttl: int, amount: int = 1) -> int:
+        """Counter with expiry (set on first increment), for per-person caps."""
         ...
+    async def hset_once(self, key: str, field: str, value: str, ttl: int) -> bool:
+        """Set one field of a small hash unless it is there; True if it was set now."""
+        ...
+    async def hgetall(self, key: str) -> dict[str, str]: ...
+    async def hexists(self, key: str, field: str) -> bool: ...
+    async def hdel(self, key: str, *fields: str) -> None: ...
     async def close(self) -> None: ...
 
 
@@ -70,14 +76,46 @@ class MemoryStore:
         self._put(key, "1", ttl)
         return True
 
-    async def incr(self, key: str, ttl: int) -> int:
+    async def incr(self, key: str, ttl: int, amount: int = 1) -> int:
         raw = self._live(key)
-        value = (int(raw) if raw else 0) + 1
+        value = (int(raw) if raw else 0) + amount
         if raw is None:
             self._put(key, str(value), ttl)
         else:
             self._data[key] = (self._data[key][0], str(value))
         return value
+
+    def _hash(self, key: str) -> dict[str, str]:
+        raw = self._live(key)
+        return json.loads(raw) if raw else {}
+
+    async def hset_once(self, key: str, field: str, value: str, ttl: int) -> bool:
+        fields = self._hash(key)
+        if field in fields:
+            return False
+        fields[field] = value
+        expiry = self._data[key][0] if key in self._data else self._clock() + ttl
+        self._data[key] = (expiry, json.dumps(fields))
+        return True
+
+    async def hgetall(self, key: str) -> dict[str, str]:
+        return self._hash(key)
+
+    async def hexists(self, key: str, field: str) -> bool:
+        return field in self._hash(key)
+
+    async def hdel(self, key: str, *fields: str) -> None:
+        data = self._hash(key)
+        for field in fields:
+            data.pop(field, None)
+        if data:
+            self._data[key] = (self._data[key][0], json.dumps(data))
+        else:
+            self._data.pop(key, None)
+
+    def keys(self) -> list[str]:
+        """Every live key (tests: what is kept about whom)."""
+        return [k for k in list(self._data) if self._live(k) is not None]
 
     async def close(self) -> None:
         self._data.clear()
@@ -104,12 +142,29 @@ class RedisStore:
     async def first_time(self, key: str, ttl: int) -> bool:
         return bool(await self._redis.set(self._prefix + key, "1", ex=ttl, nx=True))
 
-    async def incr(self, key: str, ttl: int) -> int:
+    async def incr(self, key: str, ttl: int, amount: int = 1) -> int:
         pipe = self._redis.pipeline(transaction=True)
-        pipe.incr(self._prefix + key)
+        pipe.incrby(self._prefix + key, amount)
         pipe.expire(self._prefix + key, ttl, nx=True)
         value, _ = await pipe.execute()
         return int(value)
+
+    async def hset_once(self, key: str, field: str, value: str, ttl: int) -> bool:
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hsetnx(self._prefix + key, field, value)
+        pipe.expire(self._prefix + key, ttl, nx=True)
+        added, _ = await pipe.execute()
+        return bool(added)
+
+    async def hgetall(self, key: str) -> dict[str, str]:
+        return await self._redis.hgetall(self._prefix + key)
+
+    async def hexists(self, key: str, field: str) -> bool:
+        return bool(await self._redis.hexists(self._prefix + key, field))
+
+    async def hdel(self, key: str, *fields: str) -> None:
+        if fields:
+            await self._redis.hdel(self._prefix + key, *fields)
 
     async def ping(self) -> bool:
         return bool(await self._redis.ping())

@@ -28,12 +28,12 @@ async def chat(ctx: AppContext, lang: str | None, stdin: TextIO = sys.stdin,
     loop = asyncio.get_running_loop()
     first = (Event("console", user_key, payload=f"l:{negotiate(lang)}") if lang
              else Event("console", user_key, text="/start"))
-    for reply in await ctx.engine.handle(first):
+    for reply in (await ctx.engine.handle(first)).replies:
         print(render(reply), end="\n\n", file=stdout, flush=True)
     while True:
         print("> ", end="", file=stdout, flush=True)
         line = await loop.run_in_executor(None, stdin.readline)
         if not line or line.strip().lower() in ("exit", "quit"):
             break
-        for reply in await ctx.engine.handle(Event("console", user_key, text=line, locale_hint=lang)):
+        for reply in (await ctx.engine.handle(Event("console", user_key, text=line, locale_hint=lang))).replies:
             print(render(reply), end="\n\n", file=stdout, flush=True)

@@ -1,8 +1,11 @@
 """SMS gateways: Twilio (and its WhatsApp numbers), Africa's Talking and Vonage.
 
-Each gateway module (twilio.py, africastalking.py, vonage.py) only checks the gateway's
-signature or secret, parses its request and sends the answer its way. Everything else is
-shared here, in `SmsCore`, so every gateway behaves the same:
+Each gateway (bot/channels/gateways/: twilio, africastalking, vonage, against the interface
+in bot/channels/gateway.py) only checks the gateway's signature or secret, parses its
+request and sends the answer its way. Everything else is shared here, in `SmsCore`, which
+runs the webhook skeleton once for all of them (configured? -> body within the limit ->
+authenticate and parse -> seen before? -> parts assembled -> answer inline or in the
+background), so every gateway behaves the same:
 
 1. Idempotency: gateways resend on timeouts; a message id seen in the last 48 hours is
    acknowledged and not answered again (`seen_before`).
@@ -16,8 +19,8 @@ shared here, in `SmsCore`, so every gateway behaves the same:
    in and shows the menu, and an emergency word (HELP, AYUDA, ...) still gets the emergency
    contacts, because this is a safety service and carriers require HELP to be answered.
 4. MORE: a reply longer than SMS_MAX_SEGMENTS, and the full text of an item after its short
-   SMS form, are kept as pages under "sms:" + user key (a namespace the engine's `forget`
-   erases) and sent one per MORE.
+   SMS form, are kept as pages under "sms:" + user key (a namespace registered with
+   bot.personal_data, so "delete my data" erases it) and sent one per MORE.
 5. The engine turn, rendered by bot.channels.sms_render.
 """
 
@@ -26,118 +29,54 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import random
-import re
-from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Awaitable, Coroutine
+from typing import TYPE_CHECKING, Any
 
 import httpx
-import phonenumbers
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import delete as sql_delete
 
 from bot import keywords
+from bot.channels.gateway import Gateway, GatewayHttp, Inbound, Malformed, Parts, Refused
+from bot.channels.gateways import gateway_classes
 from bot.channels.sms_render import gsm, keyword, plan_sms
 from bot.conversation import Event
+from bot.http_body import BodyTooLarge, read_body
 from bot.models import OptOut
+from bot.payloads import Head
 from bot.sms_encoding import paginate
+
+if TYPE_CHECKING:
+    from bot.app import AppContext
 
 log = logging.getLogger(__name__)
 
-SMS_PREFIX = "sms:"  # one of bot.engine.USER_NAMESPACES: erased by "delete my data"
+SMS_PREFIX = "sms:"  # MORE pages, registered with bot.personal_data
 SEEN_PREFIX = "smsid:"
 IDEMPOTENCY_TTL = 2 * 86400  # longer than any gateway keeps retrying (Vonage: 24 hours)
 PAGES_TTL = 86400
 RESUME_WORDS = frozenset({"start", "unstop", "yes", "resume"})
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The raw body, refused past MAX_BODY_BYTES (SMS webhooks are a few hundred bytes)."""
-    length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > limit:
-        raise BodyTooLarge
-    body = await request.body()
-    if len(body) > limit:
-        raise BodyTooLarge
-    return body
-
-
-def forbidden() -> Response:
-    return Response(status_code=403)
-
-
-def too_large() -> Response:
-    return Response(status_code=413)
-
-
-def normalise_phone(raw: str) -> str:
-    """E.164 for anything that parses as an international number, so '+44 7700 900000',
-    '447700900000' and 'whatsapp:+447700900000' are one person; short codes and sender names
-    are kept as their digits or text."""
-    raw = (raw or "").strip()
-    for prefix in ("whatsapp:", "sms:", "tel:"):
-        if raw.lower().startswith(prefix):
-            raw = raw[len(prefix):]
-    digits = re.sub(r"\D", "", raw)
-    if digits:
-        try:
-            number = phonenumbers.parse("+" + digits, None)
-            if phonenumbers.is_possible_number(number):
-                return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        except phonenumbers.NumberParseException:
-            pass
-        return digits
-    return raw.casefold()
-
-
 def message_key(gateway: str, message_id: str) -> str:
     return SEEN_PREFIX + gateway + ":" + hashlib.sha256(message_id.encode()).hexdigest()[:32]
 
 
-@dataclass
-class Inbound:
-    """One incoming SMS, as every gateway parses it. Lives only for one request or task."""
-
-    gateway: str  # twilio | africastalking | vonage
-    channel: str  # sms | whatsapp
-    sender: str  # her number: never stored, never logged
-    text: str | None
-    recipient: str | None = None  # our number or short code she wrote to
-    message_id: str | None = None
-    unsupported: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)  # linkId...
-
-    @property
-    def phone(self) -> str:
-        return normalise_phone(self.sender)
-
-
 class SmsCore:
-    """What every SMS gateway shares: idempotency, opt-out, MORE paging and the engine turn."""
+    """What every SMS gateway shares: the webhook skeleton, idempotency, opt-out, MORE paging
+    and the engine turn."""
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: AppContext, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.ctx = ctx
         self.settings = ctx.settings
         self.store = ctx.store
+        self.http = GatewayHttp(ctx.settings.gateway_timeout_seconds, transport)
+        ctx.personal.register_prefix(SMS_PREFIX, "sms: MORE pages")
+        ctx.personal.register_prefix(Parts.PREFIX, "sms: parts of long messages")
         self._tasks: set[asyncio.Task] = set()
-        self._client: httpx.AsyncClient | None = None
-        # outbound retries: attempts and the first back-off (doubles each time, with jitter)
-        self.max_attempts = 4
-        self.retry_base_delay = 0.5
 
     # -- lifecycle --------------------------------------------------------------------
-
-    @property
-    def client(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self.settings.gateway_timeout_seconds)
-        return self._client
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         """Run after the webhook has been acknowledged; errors are logged, never raised."""
@@ -167,9 +106,36 @@ class SmsCore:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        await self.http.close()
+
+    # -- the webhook, for every gateway ------------------------------------------------
+
+    async def webhook(self, gateway: Gateway, request: Request) -> Response:
+        if not gateway.configured() or not gateway.admits(request):
+            return Response(status_code=403)
+        try:
+            body = await read_body(request, self.settings.max_body_bytes)
+            inbound = await gateway.receive(request, body)
+        except BodyTooLarge:
+            return Response(status_code=413)
+        except Refused:
+            return Response(status_code=403)
+        except Malformed:
+            return Response(status_code=400)
+        if inbound is None or not inbound.sender or await self.seen_before(gateway.name, inbound.message_id):
+            return gateway.acknowledge([])  # nothing to answer, or a retry of what we answered
+        inbound = await gateway.assemble(inbound, Parts(self.store, self.user_key(inbound)))
+        if inbound is None:
+            return gateway.acknowledge([])  # waiting for the other parts
+        if gateway.answers_inline:
+            return gateway.acknowledge(await self.respond(inbound, gateway_confirms_stop=gateway.confirms_stop(inbound)))
+        self.spawn(self._answer_later(gateway, inbound))
+        return gateway.acknowledge([])
+
+    async def _answer_later(self, gateway: Gateway, inbound: Inbound) -> None:
+        texts = await self.respond(inbound, gateway_confirms_stop=gateway.confirms_stop(inbound))
+        if texts:
+            await gateway.send(inbound, texts)
 
     # -- shared steps -----------------------------------------------------------------
 
@@ -201,10 +167,9 @@ class SmsCore:
             await session.commit()
 
     async def _locale(self, user_key: str, fallback: str | None = None) -> str:
-        session = await self.store.get("s:" + user_key)
-        return (session or {}).get("locale") or fallback or self.settings.default_locale
+        return await self.ctx.engine.locale_of(user_key) or fallback or self.settings.default_locale
 
-    def _short_text(self, text: str, locale: str) -> list[str]:
+    def _short_text(self, text: str) -> list[str]:
         """A channel message of our own (opt-out, nothing more), within the budget."""
         return [paginate(gsm(text), self.settings.sms_max_segments)[0]]
 
@@ -216,38 +181,38 @@ class SmsCore:
         text = (inbound.text or "").strip()
         stop_locale = keywords.match("stop", text) if text else None
         if stop_locale:
-            await self.opt_out(user_key)
-            await self.store.delete(SMS_PREFIX + user_key)
-            log.info("sms opt-out recorded on %s", inbound.gateway)
-            if gateway_confirms_stop:
-                return []
-            locale = await self._locale(user_key, stop_locale)
-            t = self.ctx.catalogs.get(locale)
-            message = t.gettext("You will get no more messages from us. To start again, send {start}.").format(
-                start=keyword("menu", locale) if locale != "en" else "START")
-            return self._short_text(message, locale)
+            return await self._stop(inbound, user_key, stop_locale, gateway_confirms_stop)
         event = Event(inbound.channel, user_key, text=inbound.text, unsupported=inbound.unsupported)
         if await self.is_opted_out(user_key):
             folded = " ".join(text.casefold().split())
             if folded in RESUME_WORDS or keywords.match("menu", text):
                 await self.opt_in(user_key)
                 log.info("sms opt-in on %s", inbound.gateway)
-                event = Event(inbound.channel, user_key, payload="start")
-            elif text and keywords.emergency(text):
-                pass  # emergency contacts are answered even after STOP
-            else:
-                return []
+                event = Event(inbound.channel, user_key, payload=Head.START)
+            elif not (text and keywords.emergency(text)):
+                return []  # emergency contacts are answered even after STOP; nothing else is
         elif text and keywords.match("more", text):
             return await self._more(user_key)
         return await self._turn(event)
+
+    async def _stop(self, inbound: Inbound, user_key: str, stop_locale: str, gateway_confirms: bool) -> list[str]:
+        await self.opt_out(user_key)
+        await self.store.delete(SMS_PREFIX + user_key)
+        log.info("sms opt-out recorded on %s", inbound.gateway)
+        if gateway_confirms:
+            return []
+        locale = await self._locale(user_key, stop_locale)
+        t = self.ctx.catalogs.get(locale)
+        message = t.gettext("You will get no more messages from us. To start again, send {start}.").format(
+            start=keyword("menu", locale) if locale != "en" else "START")
+        return self._short_text(message)
 
     async def _more(self, user_key: str) -> list[str]:
         state = await self.store.get(SMS_PREFIX + user_key) or {}
         pages = list(state.get("pages") or [])
         if not pages:
-            locale = await self._locale(user_key)
-            t = self.ctx.catalogs.get(locale)
-            return self._short_text(t.gettext("There is nothing more to read. Reply 0 for the menu."), locale)
+            t = self.ctx.catalogs.get(await self._locale(user_key))
+            return self._short_text(t.gettext("There is nothing more to read. Reply 0 for the menu."))
         page, rest = pages[0], pages[1:]
         if rest:
             await self.store.set(SMS_PREFIX + user_key, {"pages": rest}, PAGES_TTL)
@@ -256,63 +221,37 @@ class SmsCore:
         return [page]
 
     async def _turn(self, event: Event) -> list[str]:
-        replies = await self.ctx.engine.handle(event)
-        if not replies:
+        result = await self.ctx.engine.handle(event)
+        if not result.replies:
             return []
-        plan = plan_sms(replies, self.ctx.catalogs.get, self.settings.sms_max_segments)
+        plan = plan_sms(result.replies, self.ctx.catalogs.get, self.settings.sms_max_segments)
         key = SMS_PREFIX + event.user_key
-        if plan.later and await self.store.get("s:" + event.user_key) is not None:
+        if plan.later and not result.forgotten:
             await self.store.set(key, {"pages": plan.later}, PAGES_TTL)
         else:
             # nothing to page, or she just deleted her data: keep nothing under her key
             await self.store.delete(key)
         return plan.now
 
-    # -- outbound HTTP ----------------------------------------------------------------
-
-    async def post_with_retry(self, gateway: str, url: str, *, data: dict[str, str],
-                              headers: dict[str, str] | None = None,
-                              retry_on: Callable[[httpx.Response], bool] | None = None) -> bool:
-        """POST a form to a gateway's API, retrying with exponential back-off on timeouts,
-        connection errors, 429 and 5xx (and whatever `retry_on` adds). True once accepted."""
-        for attempt in range(1, self.max_attempts + 1):
-            retry = False
-            try:
-                response = await self.client.post(url, data=data, headers=headers or {})
-            except httpx.TransportError as exc:  # timeouts included
-                log.warning("%s API attempt %d: %s", gateway, attempt, type(exc).__name__)
-                retry = True
-            else:
-                if response.status_code >= 500 or response.status_code == 429:
-                    log.warning("%s API attempt %d: HTTP %d", gateway, attempt, response.status_code)
-                    retry = True
-                elif response.status_code >= 400:
-                    log.error("%s API refused the message: HTTP %d", gateway, response.status_code)
-                    return False
-                elif retry_on is not None and retry_on(response):
-                    log.warning("%s API attempt %d: asked to retry", gateway, attempt)
-                    retry = True
-                else:
-                    return True
-            if retry and attempt < self.max_attempts:
-                delay = self.retry_base_delay * (2 ** (attempt - 1))
-                await asyncio.sleep(delay * (1 + random.random() / 4))
-        log.error("%s API: giving up after %d attempts", gateway, self.max_attempts)
-        return False
-
 
 class SmsChannel:
-    """The SMS channel `python -m bot serve` mounts: the three gateways on one core."""
+    """The SMS channel `python -m bot serve` mounts: every gateway of bot/channels/gateways on one core."""
 
-    def __init__(self, ctx: Any) -> None:
-        from bot.channels import africastalking, twilio, vonage
-
+    def __init__(self, ctx: AppContext, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.ctx = ctx
-        self.core = SmsCore(ctx)
+        self.core = SmsCore(ctx, transport)
+        self.gateways = {cls.name: cls(ctx.settings, self.core.http) for cls in gateway_classes()}
         self.router = APIRouter()
-        self.router.include_router(twilio.make_router(self.core))
-        self.router.include_router(africastalking.make_router(self.core))
-        self.router.include_router(vonage.make_router(self.core))
+        for gateway in self.gateways.values():
+            self._mount(gateway)
+
+    def _mount(self, gateway: Gateway) -> None:
+        async def webhook(request: Request) -> Response:
+            return await self.core.webhook(gateway, request)
+
+        webhook.__name__ = f"{gateway.name}_webhook"
+        for path in gateway.paths:
+            self.router.add_api_route(path, webhook, methods=list(gateway.methods), include_in_schema=False)
 
     async def start(self) -> None:
         return None

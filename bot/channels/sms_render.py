@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from bot import keywords
 from bot.conversation import Reply
 from bot.i18n import Translator
-from bot.sms_encoding import cut_point, analyse, encoding_of, paginate, segment_count, to_gsm
+from bot.payloads import Head, pay
+from bot.sms_encoding import analyse, cut_point, encoding_of, paginate, segment_count, to_gsm
 
-MENU_PAYLOAD = "m"
+MENU_PAYLOAD = Head.MENU
 # the choices stay on the first page of a long reply while they take at most this share of it
 CHOICES_SHARE = 2 / 3
 _WIDEST_CHAR = "\U0001F600"
@@ -78,9 +79,9 @@ def _label(text: str) -> str:
 def _needs_zero(reply: Reply) -> bool:
     """The "0 menu" line, except on the menu itself and where the menu can't help yet."""
     payloads = {c.payload for c in reply.choices}
-    if {"s:rights", "lang", "d"} <= payloads:  # the main menu
+    if {pay(Head.SECTION, "rights"), Head.LANGUAGES, Head.DELETE} <= payloads:  # the main menu
         return False
-    return not any(p.startswith("l:") or p == "start" for p in payloads)
+    return not any(p.startswith(pay(Head.LOCALE, "")) or p == Head.START for p in payloads)
 
 
 def choices_block(reply: Reply, t: Translator) -> str:

@@ -46,22 +46,35 @@ import time
 import traceback
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from telegram import BotCommand, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
-from telegram.ext import (AIORateLimiter, Application, ApplicationHandlerStop, BaseUpdateProcessor,
-                          CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler,
-                          TypeHandler, filters)
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationHandlerStop,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
-from bot.channels.sms import BodyTooLarge, read_body
 from bot.channels.telegram_render import render
-from bot.config import SHIPPED_LOCALES
+from bot.commands import COMMANDS
 from bot.conversation import Event, Reply
+from bot.http_body import BodyTooLarge, read_body
 from bot.i18n import N_
+from bot.payloads import Head
+
+if TYPE_CHECKING:
+    from bot.app import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -73,14 +86,6 @@ UPDATE_TTL = 2 * 86400  # Telegram keeps an undelivered update for 24 hours
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 POLL_TIMEOUT = 25  # seconds a getUpdates long poll may hang
 
-# the command menu, in the order Telegram shows it; descriptions are the menu's own labels
-COMMANDS: tuple[tuple[str, str, str], ...] = (
-    ("start", "start", N_("Start again")),
-    ("menu", "m", N_("Main menu")),
-    ("language", "lang", N_("Change language")),
-    ("help", "h", N_("Get help now")),
-    ("delete", "d", N_("Delete my data")),
-)
 LINK_LABEL = N_("Open the source")
 EDITED_NOTE = N_("I only read new messages, not edited ones. Please send it again as a new message, or choose from the menu.")
 
@@ -101,7 +106,7 @@ def _quiet_third_party_loggers() -> None:
             logger.setLevel(level)
 
 
-def webhook_secret(ctx: Any) -> str:
+def webhook_secret(ctx: AppContext) -> str:
     """TELEGRAM_WEBHOOK_SECRET, else one derived from the user-key secret and the token: the
     same in every process of a deployment, unguessable without both, in Telegram's alphabet."""
     settings = ctx.settings
@@ -273,7 +278,7 @@ class PerChatUpdates(BaseUpdateProcessor):
 class TelegramChannel:
     """The Telegram edge of `python -m bot serve`: `start()`, `stop()` and the webhook `router`."""
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
         self.settings = ctx.settings
         if not self.settings.telegram_bot_token:
@@ -313,11 +318,8 @@ class TelegramChannel:
         only_new = filters.UpdateType.MESSAGE  # an edited "/delete" is not a second command
         app.add_handler(TypeHandler(Update, self.only_private_chats), group=-2)
         app.add_handler(TypeHandler(Update, self.only_once), group=-1)
-        app.add_handler(CommandHandler("start", self.on_start, filters=only_new))
-        app.add_handler(CommandHandler("menu", self.on_menu, filters=only_new))
-        app.add_handler(CommandHandler("language", self.on_language, filters=only_new))
-        app.add_handler(CommandHandler("help", self.on_help, filters=only_new))
-        app.add_handler(CommandHandler("delete", self.on_delete, filters=only_new))
+        for command in COMMANDS:
+            app.add_handler(CommandHandler(command.name, self.on_command(command.head), filters=only_new))
         app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, self.on_text))
         app.add_handler(CallbackQueryHandler(self.on_button))
         app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, self.on_edited))
@@ -384,9 +386,9 @@ class TelegramChannel:
         default list (no language_code) is English for everyone else."""
         async def one(locale: str | None) -> None:
             t = self.ctx.catalogs.get(locale or "en")
-            commands = [BotCommand(name, t.gettext(description)[:256]) for name, _, description in COMMANDS]
+            commands = [BotCommand(c.name, t.gettext(c.description)[:256]) for c in COMMANDS]
             await self.application.bot.set_my_commands(commands, language_code=locale)
-        await asyncio.gather(one(None), *(one(loc) for loc in SHIPPED_LOCALES))
+        await asyncio.gather(one(None), *(one(loc) for loc in self.ctx.catalogs.locales))
 
     # -- webhook ---------------------------------------------------------------------------
 
@@ -461,20 +463,11 @@ class TelegramChannel:
 
     # -- one handler per user action ---------------------------------------------------------
 
-    async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._turn(update, context, payload="start")
-
-    async def on_menu(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._turn(update, context, payload="m")
-
-    async def on_language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._turn(update, context, payload="lang")
-
-    async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._turn(update, context, payload="h")
-
-    async def on_delete(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._turn(update, context, payload="d")
+    def on_command(self, head: Head) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
+        """The handler of one command of bot.commands.COMMANDS: the same payload as its button."""
+        async def on_this_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            await self._turn(update, context, payload=head)
+        return on_this_command
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Typed text, including commands we do not have (the engine shows the menu)."""
@@ -522,7 +515,7 @@ class TelegramChannel:
         key = self.ctx.user_keys.key(CHANNEL, chat.id)
         event = Event(CHANNEL, key, text=text, payload=payload,
                       locale_hint=sender.language_code if sender else None, unsupported=unsupported)
-        replies = await self.ctx.engine.handle(event)
+        replies = (await self.ctx.engine.handle(event)).replies
         if note and replies:
             first = replies[0]
             replies[0] = Reply(self.ctx.catalogs.get(first.locale).gettext(note), first.locale,

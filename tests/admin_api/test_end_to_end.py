@@ -20,7 +20,7 @@ async def _bot_says(ctx: AppContext, item_id: str, user: str) -> str:
     """A woman chooses Arabic, then opens the item, as she would from the menu."""
     await ctx.engine.handle(Event("telegram", user, text="مرحبا"))
     await ctx.engine.handle(Event("telegram", user, payload="l:ar"))
-    replies = await ctx.engine.handle(Event("telegram", user, payload=f"i:{item_id}"))
+    replies = (await ctx.engine.handle(Event("telegram", user, payload=f"i:{item_id}"))).replies
     assert replies[-1].locale == "ar"
     return replies[-1].text
 

@@ -29,12 +29,12 @@ class Woman:
         return [c.label for c in self.last.choices]
 
     async def says(self, text: str) -> Reply:
-        self.replies = await self.engine.handle(
-            Event(self.channel, self.user_key, text=text, locale_hint=self.locale_hint))
+        self.replies = (await self.engine.handle(
+            Event(self.channel, self.user_key, text=text, locale_hint=self.locale_hint))).replies
         return self.last
 
     async def picks(self, label_or_payload: str) -> Reply:
         payload = next((c.payload for c in self.last.choices if c.label == label_or_payload),
                        label_or_payload)
-        self.replies = await self.engine.handle(Event(self.channel, self.user_key, payload=payload))
+        self.replies = (await self.engine.handle(Event(self.channel, self.user_key, payload=payload))).replies
         return self.last

@@ -119,7 +119,7 @@ async def test_unsupported_message_kind_gets_a_polite_reply(ctx):
     woman = Woman(ctx.engine)
     await woman.says("hi")
     await woman.picks("l:id")
-    replies = await ctx.engine.handle(Event("telegram", woman.user_key, unsupported="sticker"))
+    replies = (await ctx.engine.handle(Event("telegram", woman.user_key, unsupported="sticker"))).replies
     assert replies[0].locale == "id" and replies[0].choices
 
 

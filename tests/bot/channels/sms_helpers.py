@@ -210,7 +210,7 @@ async def make_rig(settings_for, store, fake: FakeGateways, **overrides: Any):
     ctx = AppContext(settings_for(**gateway_settings(fake, **overrides)), store=store)
     await ctx.start(watch=False)
     channel = SmsChannel(ctx)
-    channel.core.retry_base_delay = 0.01
+    channel.core.http.retry_base_delay = 0.01
     app = FastAPI()
     app.include_router(channel.router)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL)

@@ -48,11 +48,11 @@ async def test_outbound_retries_on_5xx_and_timeouts_and_premium_link_ids(rig) ->
     assert len(texts) == 1 and "Language saved." in texts[0]
     assert rig.fake.calls == 6
     # a gateway that keeps failing: the webhook was acknowledged, we give up after N tries
-    rig.fake.fail_next(rig.channel.core.max_attempts, status=500)
+    rig.fake.fail_next(rig.channel.core.http.max_attempts, status=500)
     response = await rig.at_post(rig.at_form("+254711000301", "0"))
     assert response.status_code == 200
     await rig.channel.drain()
-    assert rig.fake.calls == 6 + rig.channel.core.max_attempts
+    assert rig.fake.calls == 6 + rig.channel.core.http.max_attempts
     assert len(rig.fake.sent) == 2
     # premium short codes: the linkId goes back, with bulk mode off
     await rig.at("+254711000401", "hello", link_id="SampleLinkId123")

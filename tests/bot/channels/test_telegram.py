@@ -23,7 +23,8 @@ from sqlalchemy import select
 
 from bot import keywords
 from bot.app import AppContext
-from bot.channels.telegram import (COMMANDS, EDITED_NOTE, LINK_LABEL, WEBHOOK_PATH, PerChatPacer,
+from bot.commands import COMMANDS
+from bot.channels.telegram import (EDITED_NOTE, LINK_LABEL, WEBHOOK_PATH, PerChatPacer,
                                    TelegramChannel)
 from bot.config import SHIPPED_LOCALES
 from bot.conversation import Choice, Reply
@@ -321,7 +322,7 @@ async def test_commands_are_registered_in_every_language(settings_for, store) ->
         for locale in SHIPPED_LOCALES:
             t = rig.ctx.catalogs.get(locale)
             assert [(c["command"], c["description"]) for c in by_lang[locale]] == [
-                (name, t.gettext(description)) for name, _, description in COMMANDS]
+                (c.name, t.gettext(c.description)) for c in COMMANDS]
         assert [c["command"] for c in by_lang[None]] == ["start", "menu", "language", "help", "delete"]
         fr = {c["command"]: c["description"] for c in by_lang["fr"]}
         assert fr["menu"] != "Main menu" and fr["delete"] != "Delete my data"

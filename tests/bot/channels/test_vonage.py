@@ -9,7 +9,7 @@ import time
 import jwt
 import pytest
 
-from bot.channels import vonage
+from bot.channels.gateways import vonage
 from tests.bot.channels.sms_helpers import (LOCALES, VONAGE_SECRET, rig,  # noqa: F401
                                             vonage_jwt, vonage_sig, whole_conversation)
 

@@ -1,0 +1,72 @@
+"""Twilio: `POST /sms/twilio`, form-encoded, answered synchronously with TwiML.
+
+The X-Twilio-Signature header is checked with the `twilio` package's RequestValidator and
+TWILIO_AUTH_TOKEN against the URL Twilio called, which is PUBLIC_BASE_URL + path (+ query):
+behind a proxy the URL the app sees is not the one Twilio signed. A forged, missing or
+stale signature gets 403 before anything is parsed or stored.
+
+Twilio's WhatsApp senders post the same form with `whatsapp:+...` addresses; those
+conversations run on the "whatsapp" channel (their own user keys and opt-out).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from fastapi import Request
+from fastapi.responses import Response
+from twilio.request_validator import RequestValidator, get_signature_algorithm
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.channels.gateway import Gateway, Inbound, Refused
+
+
+def public_url(base: str, request: Request) -> str:
+    url = base.rstrip("/") + request.url.path
+    if request.url.query:
+        url += "?" + request.url.query
+    return url
+
+
+def twiml(texts: list[str]) -> Response:
+    response = MessagingResponse()
+    for text in texts:
+        response.message(text)
+    return Response(str(response), media_type="application/xml")
+
+
+class Twilio(Gateway):
+    name = "twilio"
+    paths = ("/sms/twilio",)
+    answers_inline = True
+
+    def configured(self) -> bool:
+        return bool(self.settings.twilio_auth_token)
+
+    async def receive(self, request: Request, body: bytes) -> Inbound | None:
+        try:
+            params = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        except UnicodeDecodeError as exc:
+            raise Refused from exc
+        signature = request.headers.get("x-twilio-signature", "")
+        algorithm = get_signature_algorithm(request.headers.get("x-twilio-webhooks-signature-settings"))
+        if not signature or not RequestValidator(self.settings.twilio_auth_token).validate(
+                public_url(self.settings.public_base_url, request), params, signature, algorithm):
+            raise Refused
+        sender = params.get("From", "")
+        text = params.get("Body")
+        media = params.get("NumMedia", "0")
+        return Inbound(gateway=self.name, channel="whatsapp" if sender.lower().startswith("whatsapp:") else "sms",
+                       sender=sender, text=text, recipient=params.get("To"),
+                       message_id=params.get("MessageSid") or params.get("SmsSid"),
+                       unsupported="media" if not (text or "").strip() and media not in ("", "0") else None)
+
+    def acknowledge(self, texts: list[str]) -> Response:
+        return twiml(texts)
+
+    def confirms_stop(self, inbound: Inbound) -> bool:
+        # Twilio's Advanced Opt-Out answers STOP on SMS itself and blocks our reply
+        return inbound.channel == "sms"
+
+
+GATEWAY = Twilio

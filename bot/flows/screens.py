@@ -1,0 +1,55 @@
+"""Small screens several flows end on: the main menu, the language list, a country picker."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.conversation import Choice, Reply
+from bot.i18n import LANGUAGE_NAMES
+from bot.labels import SECTION_LABELS
+from bot.payloads import SKIP, Head, pay
+
+if TYPE_CHECKING:
+    from bot.engine import Turn
+
+
+def back(turn: Turn) -> Choice:
+    return Choice(turn._("Main menu"), Head.MENU)
+
+
+def menu_choices(turn: Turn) -> tuple[Choice, ...]:
+    _ = turn._
+    return (
+        *(Choice(_(label), pay(Head.SECTION, section)) for section, label in SECTION_LABELS.items()),
+        Choice(_("Get help now"), Head.HELP),
+        Choice(_("Find services"), Head.SERVICES),
+        Choice(_("Give feedback"), Head.FEEDBACK),
+        Choice(_("My situation (optional)"), Head.SITUATION),
+        Choice(_("Change language"), Head.LANGUAGES),
+        Choice(_("Delete my data"), Head.DELETE),
+    )
+
+
+def menu(turn: Turn, note: str | None = None) -> Reply:
+    turn.session.state = "menu"
+    intro = turn._("What would you like to know? Choose a topic, or type a few words.")
+    return Reply("\n\n".join(p for p in (note, intro) if p), turn.locale, menu_choices(turn),
+                 replaces_menu=True)
+
+
+def language_choice(turn: Turn, text: str) -> Reply:
+    """Every offered language, hers first, each in its own name."""
+    order = [turn.locale] + [loc for loc in turn.deps.catalogs.locales if loc != turn.locale]
+    choices = tuple(Choice(LANGUAGE_NAMES[loc], pay(Head.LOCALE, loc)) for loc in order)
+    return Reply(text, turn.locale, choices, replaces_menu=True)
+
+
+def country_pick(turn: Turn, head: Head, question: str, skip_label: str | None = None) -> Reply:
+    """The countries of the services directory, then "Skip" (or `skip_label`)."""
+    choices = [Choice(turn.t.country(c), pay(head, c)) for c in turn.library.countries()]
+    choices.append(Choice(skip_label or turn._("Skip"), pay(head, SKIP)))
+    return Reply(question, turn.locale, tuple(choices), replaces_menu=True)
+
+
+def is_country(arg: str) -> bool:
+    return len(arg) == 2 and arg.isalpha() and arg.isupper()
