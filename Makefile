@@ -24,9 +24,11 @@ browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
 check: install
+	$(BIN)/ruff check .
 	$(BIN)/python -m bot content check
 
 test: install browser
+	$(BIN)/ruff check .
 	$(BIN)/python -m bot content check
 	$(BIN)/python -m pytest -q
 

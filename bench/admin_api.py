@@ -139,7 +139,7 @@ async def run(args: argparse.Namespace) -> str:
         limits = httpx.Limits(max_connections=args.concurrency)
         rows = []
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{bare_port}", limits=limits) as bare_client:
-            for i in range(200):
+            for _ in range(200):
                 await bare_client.get("/bare")
             rows.append(await _drive("bare FastAPI endpoint (constant JSON)", args.reads, args.concurrency,
                                      lambda w, i: bare_client.get("/bare")))

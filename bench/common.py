@@ -27,6 +27,11 @@ def table(rows: list[dict], baseline: str | None = None) -> str:
     base = next((r for r in rows if r["name"] == baseline), None)
     out = ["| case | n | per second | p50 ms | p99 ms | vs baseline |", "|---|---:|---:|---:|---:|---:|"]
     for r in rows:
-        ratio = f"{base['per_s'] / r['per_s']:.1f}x slower" if base and r is not base and r["per_s"] else "baseline" if r is base else ""
+        if r is base:
+            ratio = "baseline"
+        elif base and r["per_s"]:
+            ratio = f"{base['per_s'] / r['per_s']:.1f}x slower"
+        else:
+            ratio = ""
         out.append(f"| {r['name']} | {r['n']} | {r['per_s']:,.0f} | {r['p50_ms']:.3f} | {r['p99_ms']:.3f} | {ratio} |")
     return "\n".join(out)

@@ -128,10 +128,10 @@ async def measure(ctx: AppContext, iterations: int) -> list[dict]:
     actor = Actor(key_id=0, prefix="bench", role="analyst", org_id=0, org_name="bench", countries=())
     results = []
     for name, args, sql, params in CASES:
-        async def bare(session) -> None:  # type: ignore[no-untyped-def]
+        async def bare(session, sql=sql, params=params) -> None:  # type: ignore[no-untyped-def]
             (await session.execute(text(sql), params)).all()
 
-        async def endpoint(session) -> None:  # type: ignore[no-untyped-def]
+        async def endpoint(session, args=args) -> None:  # type: ignore[no-untyped-def]
             response = await aggregate(actor=actor, ctx=ctx, session=session, **args)
             assert response.status_code == 200
 

@@ -44,7 +44,7 @@ def service_from_row(row: ServiceRow) -> Service:
     return Service.model_validate({"id": row.id, **{f: getattr(row, f) for f in SERVICE_FIELDS}})
 
 
-def _with_source_hashes(item: Item) -> dict:
+def with_source_hashes(item: Item) -> dict:
     """Stamp every translation with the English text it matches, for outdated-translation lists."""
     data = item_to_data(item)
     en = data["translations"].get("en")
@@ -87,6 +87,30 @@ def publish_row(row: ContentItem) -> None:
     row.published_version = row.version
 
 
+async def _load_item(session: AsyncSession, row: ContentItem | None, item: Item, digest: str, author: str) -> str:
+    """Add or update one item from its file; the LoadReport list it belongs in."""
+    if row is not None and row.file_hash == digest:
+        return "unchanged"
+    if row is not None and row.loaded_version != row.version:
+        return "kept_db_edit"
+    if row is None:
+        row = ContentItem(id=item.id, version=1, updated_by=author, updated_at=utcnow())
+        apply_item(row, with_source_hashes(item))
+        publish_row(row)
+        row.file_hash, row.loaded_version = digest, 1
+        session.add(row)
+        await session.flush()
+        record_version(session, row, author, "loaded from content/")
+        return "added"
+    apply_item(row, with_source_hashes(item))
+    row.version += 1
+    row.updated_by, row.updated_at = author, utcnow()
+    publish_row(row)
+    row.file_hash, row.loaded_version = digest, row.version
+    record_version(session, row, author, "reloaded from content/")
+    return "updated"
+
+
 async def load_files(sessionmaker: async_sessionmaker, content_dir: Path,
                      author: str = "content-load") -> LoadReport:
     """Load content/ into the database, publishing it; never overwrite a newer database edit."""
@@ -96,31 +120,9 @@ async def load_files(sessionmaker: async_sessionmaker, content_dir: Path,
     async with sessionmaker() as session, session.begin():
         rows = {r.id: r for r in (await session.scalars(select(ContentItem))).all()}
         for item_id, item in files.items.items():
-            digest = files.hashes[item_id]
-            row = rows.get(item_id)
-            if row is None:
-                row = ContentItem(id=item_id, version=1, updated_by=author, updated_at=utcnow())
-                apply_item(row, _with_source_hashes(item))
-                publish_row(row)
-                row.file_hash, row.loaded_version = digest, 1
-                session.add(row)
-                await session.flush()
-                record_version(session, row, author, "loaded from content/")
-                report.added.append(item_id)
-                changed = True
-            elif row.file_hash == digest:
-                report.unchanged.append(item_id)
-            elif row.loaded_version != row.version:
-                report.kept_db_edit.append(item_id)
-            else:
-                apply_item(row, _with_source_hashes(item))
-                row.version += 1
-                row.updated_by, row.updated_at = author, utcnow()
-                publish_row(row)
-                row.file_hash, row.loaded_version = digest, row.version
-                record_version(session, row, author, "reloaded from content/")
-                report.updated.append(item_id)
-                changed = True
+            outcome = await _load_item(session, rows.get(item_id), item, files.hashes[item_id], author)
+            getattr(report, outcome).append(item_id)
+            changed = changed or outcome in ("added", "updated")
         srows = {r.id: r for r in (await session.scalars(select(ServiceRow))).all()}
         for sid, service in files.services.items():
             digest = files.hashes["service:" + sid]

@@ -32,7 +32,7 @@ def alembic_config(database_url: str) -> Config:
     return cfg
 
 
-def _upgrade(database_url: str) -> None:
+def upgrade_schema(database_url: str) -> None:
     command.upgrade(alembic_config(database_url), "head")
 
 
@@ -41,4 +41,4 @@ async def migrate(settings: Settings) -> None:
     path = settings.sqlite_path
     if path is not None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    await asyncio.to_thread(_upgrade, settings.database_url)
+    await asyncio.to_thread(upgrade_schema, settings.database_url)

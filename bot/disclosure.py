@@ -148,7 +148,7 @@ class PublishedTable:
         return {
             "k": self.k,
             "dimensions": list(self.dimensions),
-            "cells": [{**dict(zip(self.dimensions, c.key)), "count": c.count,
+            "cells": [{**dict(zip(self.dimensions, c.key, strict=True)), "count": c.count,
                        "suppressed": c.suppressed} for c in self.cells],
             "total": self.total,
         }
@@ -335,6 +335,6 @@ def publish(dimensions: Sequence[str], cells: Iterable[BaseCell], total: BaseCel
     published = tuple(
         PublishedCell(key, None, True) if i in suppressed
         else PublishedCell(key, perturb(c.count, c.rkey_sum, k), False)
-        for i, (key, c) in enumerate(zip(keys, cells)))
+        for i, (key, c) in enumerate(zip(keys, cells, strict=True)))
     total_value = None if total.count < k else perturb(total.count, total.rkey_sum, k)
     return PublishedTable(k=k, dimensions=dims, cells=published, total=total_value)

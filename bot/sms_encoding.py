@@ -227,6 +227,21 @@ def _is_grapheme_start(text: str, i: int) -> bool:
     return not (prev == "\r" and char == "\n")
 
 
+def _longest_fit(rest: str, fits, bound: int) -> int:  # type: ignore[no-untyped-def]
+    """The longest prefix (at a grapheme boundary) that fits: fits is monotone, so bisect."""
+    starts = [p for p in range(1, bound + 1) if _is_grapheme_start(rest, p)]
+    lo, hi = -1, len(starts)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if fits(starts[mid]):
+            lo = mid
+        else:
+            hi = mid
+    if lo >= 0:
+        return starts[lo]
+    return next(p for p in range(bound, 0, -1) if fits(p))  # one grapheme bigger than a page
+
+
 def cut_point(rest: str, max_segments: int, suffix: str) -> int:
     """Where to end the next page of rest: the latest paragraph, line or sentence break that
     still fills at least half a page, else the latest word break, else a hard cut."""
@@ -236,18 +251,7 @@ def cut_point(rest: str, max_segments: int, suffix: str) -> int:
 
     # a page can't hold more code points than its best-case units (every char >= 1 unit)
     bound = min(len(rest) - 1, 160 if max_segments == 1 else 153 * max_segments)
-    starts = [p for p in range(1, bound + 1) if _is_grapheme_start(rest, p)]
-    lo, hi = -1, len(starts)  # binary search: fits is monotone in p
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if fits(starts[mid]):
-            lo = mid
-        else:
-            hi = mid
-    if lo >= 0:
-        longest = starts[lo]
-    else:  # one grapheme is bigger than a page: cut between code points
-        longest = next(p for p in range(bound, 0, -1) if fits(p))
+    longest = _longest_fit(rest, fits, bound)
 
     for pattern, at_end in ((_PARAGRAPH, False), (_LINE, False), (_SENTENCE, True)):
         for p in sorted((m.end() if at_end else m.start()

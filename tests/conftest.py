@@ -54,10 +54,10 @@ def need_service(name: str, port: int) -> None:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated empty SQLite file, copied for each test (migrating each time is slow)."""
-    from bot.db import _upgrade
+    from bot.db import upgrade_schema
 
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
-    _in_thread(_upgrade, f"sqlite+aiosqlite:///{path}")
+    _in_thread(upgrade_schema, f"sqlite+aiosqlite:///{path}")
     return path
 
 
@@ -67,7 +67,7 @@ def pg_database() -> str:
     need_service("PostgreSQL", 5432)
     import asyncpg
 
-    from bot.db import _upgrade
+    from bot.db import upgrade_schema
 
     name = f"smb_test_{os.getpid()}_{secrets.token_hex(3)}"
 
@@ -80,7 +80,7 @@ def pg_database() -> str:
 
     _in_thread(asyncio.run, admin(f'CREATE DATABASE "{name}"'))
     url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    _in_thread(_upgrade, url)
+    _in_thread(upgrade_schema, url)
     yield url
     _in_thread(asyncio.run, admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 

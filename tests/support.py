@@ -39,3 +39,20 @@ async def store_text(store: Any) -> str:
         value = await store._redis.get(key) if await store._redis.type(key) == "string" else ""
         out.append(f"{key}={value}")
     return "\n".join(out)
+
+
+async def store_keys(store: Any) -> list[str]:
+    """Every live key in the session store (in-process or Redis), without the Redis prefix."""
+    if hasattr(store, "_data"):
+        return list(store._data)
+    prefix = store._prefix
+    return [key[len(prefix):] async for key in store._redis.scan_iter(match=prefix + "*")]
+
+
+# what may stay after "delete my data": ids of messages already answered (hashes of the
+# gateway's or Telegram's message ids, nothing about the person)
+NOT_PERSONAL = ("smsid:", "tgu:")
+
+
+async def personal_keys(store: Any) -> list[str]:
+    return [k for k in await store_keys(store) if not k.startswith(NOT_PERSONAL)]

@@ -8,7 +8,7 @@ import yaml
 from sqlalchemy import select
 
 from bot.config import ROOT
-from bot.content_repository import LibraryHolder, load_files, publish_row, bump_revision
+from bot.content_repository import LibraryHolder, bump_revision, load_files, publish_row
 from bot.models import ContentItem, ContentVersion
 
 

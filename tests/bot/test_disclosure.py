@@ -29,8 +29,20 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from bot.disclosure import (BUCKETS, DEFAULT_K, FULL_NOISE, KEY_SPACE, BaseCell, PublishedCell,
-                            PublishedTable, cell_key, new_record_key, perturb, ptable, publish)
+from bot.disclosure import (
+    BUCKETS,
+    DEFAULT_K,
+    FULL_NOISE,
+    KEY_SPACE,
+    BaseCell,
+    PublishedCell,
+    PublishedTable,
+    cell_key,
+    new_record_key,
+    perturb,
+    ptable,
+    publish,
+)
 
 SPAN = KEY_SPACE // BUCKETS  # rkey sums per bucket
 VALUES = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.config import SHIPPED_LOCALES
 from bot.engine import SESSION_PREFIX
@@ -24,7 +24,7 @@ async def test_choosing_a_language_opens_the_menu(ctx):
     await woman.says("hello")
     reply = await woman.picks("Español")
     assert reply.locale == "es"
-    assert "Conozca sus derechos" in woman.labels() or len(reply.choices) == 9
+    assert "Conozca sus derechos" in woman.labels()
     assert len(reply.choices) == 9
 
 

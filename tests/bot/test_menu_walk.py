@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 from babel.messages.pofile import read_po
 
@@ -70,7 +67,7 @@ async def test_every_menu_path_in_every_locale(ctx, locale):
         names = [service.name for service in ctx.content.library.services]
         names += [source.title for item in ctx.content.library.items.values() for source in item.sources]
         leaks = {p: _leaked_english(_without(t, names), english) for p, t in seen.items()}
-        leaks = {p: l for p, l in leaks.items() if l}
+        leaks = {p: leak for p, leak in leaks.items() if leak}
         assert not leaks, f"English UI text in {locale}: {leaks}"
 
 

@@ -2,7 +2,7 @@
 fake outbound APIs, and senders that sign requests with each gateway's documented algorithm
 (written here independently of bot/channels, so a wrong implementation cannot pass itself).
 
-Import the fixture into a test module with `from tests.bot.channels.sms_helpers import rig`.
+The `rig` fixture itself lives in tests/bot/channels/conftest.py.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import logging
 import math
 import secrets
 import time
@@ -21,7 +20,6 @@ from typing import Any
 
 import httpx
 import jwt
-import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
@@ -222,17 +220,6 @@ async def close_rig(rig: Rig) -> None:
     await rig.channel.stop()
     await rig.ctx.content.stop()
     await rig.ctx.db.dispose()
-
-
-@pytest.fixture
-async def rig(settings_for, store, caplog):
-    caplog.set_level(logging.INFO)
-    with FakeGateways() as fake:
-        r = await make_rig(settings_for, store, fake)
-        try:
-            yield r
-        finally:
-            await close_rig(r)
 
 
 # -- a whole conversation --------------------------------------------------------------------

@@ -8,7 +8,6 @@ import logging
 from sqlalchemy import select
 
 from bot.models import OptOut
-from tests.bot.channels.sms_helpers import rig  # noqa: F401
 
 
 async def test_numbers_and_messages_leave_no_trace(rig, caplog) -> None:

@@ -23,17 +23,15 @@ from sqlalchemy import select
 
 from bot import keywords
 from bot.app import AppContext
+from bot.channels.telegram import EDITED_NOTE, LINK_LABEL, WEBHOOK_PATH, PerChatPacer, TelegramChannel
 from bot.commands import COMMANDS
-from bot.channels.telegram import (EDITED_NOTE, LINK_LABEL, WEBHOOK_PATH, PerChatPacer,
-                                   TelegramChannel)
 from bot.config import SHIPPED_LOCALES
 from bot.conversation import Choice, Reply
 from bot.i18n import LANGUAGE_NAMES
 from bot.models import FeedbackRecord
 from bot.web import create_app
-from tests.fakes.telegram_api import (NON_TEXT, Call, FakeTelegram, callback_update, message,
-                                      text_update)
-from tests.support import store_text
+from tests.fakes.telegram_api import NON_TEXT, Call, FakeTelegram, callback_update, message, text_update
+from tests.support import personal_keys, store_text
 
 SECRET = "wh-secret_0123456789abcdef"
 CHAT_BASE = 5_550_001_000  # chat ids no hash, update id or message id could contain by chance
@@ -293,6 +291,8 @@ async def test_whole_conversations_in_every_language(settings_for, store, mode, 
         # six women at once: chats run concurrently, each one's updates in order
         await asyncio.gather(*(whole_conversation(rig, locale, CHAT_BASE + n)
                                for n, locale in enumerate(SHIPPED_LOCALES)))
+        # each deleted her data at the end: nothing of theirs is left (ratings, caps, sessions)
+        assert await personal_keys(rig.ctx.store) == []
         # privacy: neither a chat id nor anything typed is kept or logged
         kept = await rig.store_text()
         logged = caplog.text

@@ -6,8 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.channels.telegram_render import (CALLBACK_DATA_LIMIT, TEXT_LIMIT, is_button_url, keyboard,
-                                          render, split_text, utf16_len)
+from bot.channels.telegram_render import CALLBACK_DATA_LIMIT, TEXT_LIMIT, is_button_url, keyboard, render, split_text, utf16_len
 from bot.config import ROOT, SHIPPED_LOCALES
 from bot.content_files import read_library
 from bot.conversation import Choice, Reply

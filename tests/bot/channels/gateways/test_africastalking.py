@@ -3,7 +3,7 @@ retries on 5xx and timeouts."""
 
 from __future__ import annotations
 
-from tests.bot.channels.sms_helpers import AT_KEY, LOCALES, rig, whole_conversation  # noqa: F401
+from tests.bot.channels.sms_helpers import AT_KEY, LOCALES, whole_conversation
 
 
 async def test_wrong_missing_or_unconfigured_key_gets_403_and_nothing_is_kept(rig) -> None:

@@ -6,8 +6,7 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from bot.models import OptOut
-from tests.bot.channels.sms_helpers import (BASE_URL, LOCALES, TWILIO_TOKEN, rig,  # noqa: F401
-                                            twilio_signature, whole_conversation)
+from tests.bot.channels.sms_helpers import BASE_URL, LOCALES, twilio_signature, whole_conversation
 
 
 def test_signature_matches_twilios_published_example() -> None:

@@ -10,8 +10,7 @@ import jwt
 import pytest
 
 from bot.channels.gateways import vonage
-from tests.bot.channels.sms_helpers import (LOCALES, VONAGE_SECRET, rig,  # noqa: F401
-                                            vonage_jwt, vonage_sig, whole_conversation)
+from tests.bot.channels.sms_helpers import LOCALES, VONAGE_SECRET, vonage_jwt, vonage_sig, whole_conversation
 
 
 def test_signature_matches_vonages_known_answer() -> None:

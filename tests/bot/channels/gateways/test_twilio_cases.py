@@ -1,0 +1,69 @@
+"""Twilio's webhook as a table of cases: request in, status and texts out (see gateway_cases)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.bot.channels.gateway_cases import Case, run_case
+from tests.bot.channels.sms_helpers import BASE_URL, twilio_signature
+
+PHONE = "+447700900601"
+URL = BASE_URL + "/sms/twilio"
+
+
+def _signed_elsewhere(rig):
+    params = rig.twilio_params(PHONE, "hello")
+    return rig.twilio_post(params, signature=twilio_signature("http://127.0.0.1:8080/sms/twilio", params))
+
+
+def _tampered(rig):
+    params = rig.twilio_params(PHONE, "hello")
+    return rig.twilio_post(dict(params, Body="other"), signature=twilio_signature(URL, params))
+
+
+def _unconfigured(rig):
+    params = rig.twilio_params(PHONE, "hello")
+    rig.ctx.settings.twilio_auth_token = None
+    return rig.twilio_post(params, signature=twilio_signature(URL, params))
+
+
+def _huge(rig):
+    return rig.twilio_post(rig.twilio_params(PHONE, "x" * (rig.ctx.settings.max_body_bytes + 1)))
+
+
+def _media(rig):
+    return rig.twilio_post(dict(rig.twilio_params(PHONE, ""), NumMedia="1"))
+
+
+def _say(text, **kw):
+    return lambda rig: rig.twilio_post(rig.twilio_params(PHONE, text, **kw))
+
+
+CASES = [
+    Case("a first message gets the welcome and the languages", _say("hello"), 200, "1 English"),
+    Case("a forged signature is refused", lambda r: r.twilio_post(r.twilio_params(PHONE, "hi"), signature="Zm9yZ2Vk"),
+         403, keeps_nothing=True),
+    Case("a missing signature is refused", lambda r: r.twilio_post(r.twilio_params(PHONE, "hi"), signature=""),
+         403, keeps_nothing=True),
+    Case("a signature over another URL is refused", _signed_elsewhere, 403, keeps_nothing=True),
+    Case("a changed body is refused", _tampered, 403, keeps_nothing=True),
+    Case("an unconfigured gateway refuses everything", _unconfigured, 403, keeps_nothing=True),
+    Case("a body over the limit is refused", _huge, 413, keeps_nothing=True),
+    Case("no sender: acknowledged, nothing answered",
+         lambda r: r.twilio_post(dict(r.twilio_params(PHONE, "hi"), From="")), 200),
+    Case("a retry of an answered message is not answered again", _say("hello", sid="SM" + "7" * 32), 200,
+         before=(_say("hello", sid="SM" + "7" * 32),)),
+    Case("a photo without text gets the text-only note", _media, 200, "only read text"),
+    Case("STOP by SMS: Twilio confirms it itself, we send nothing", _say("STOP"), 200, before=(_say("hello"),)),
+    Case("STOP on WhatsApp gets our confirmation", _say("STOP", whatsapp=True), 200, "no more messages",
+         before=(_say("hello", whatsapp=True),)),
+    Case("HELP after STOP still gets the emergency contacts", _say("HELP"), 200, "emergency",
+         before=(_say("hello"), _say("STOP"))),
+    Case("anything else after STOP gets nothing", _say("1"), 200, before=(_say("hello"), _say("STOP"))),
+    Case("START after STOP resumes", _say("START"), 200, "1 English", before=(_say("hello"), _say("STOP"))),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.label)
+async def test_twilio(rig, case: Case) -> None:
+    await run_case(rig, case)
