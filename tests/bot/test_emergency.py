@@ -1,0 +1,167 @@
+"""Emergency numbers: the real files in content/emergency, and broken files giving clear errors."""
+
+import datetime as dt
+from pathlib import Path
+
+import phonenumbers.shortnumberinfo as shortnumbers
+import pytest
+
+from bot.emergency import (
+    KINDS,
+    UN_MEMBER_STATES,
+    EmergencyDataError,
+    check_emergency,
+    coverage_rows,
+    load_emergency,
+    missing_member_states,
+    numbers_for,
+)
+
+CONTENT = Path(__file__).resolve().parents[2] / "content"
+
+# Member states no public source could be found for yet (each is named in the hand-over report).
+NOT_YET_SOURCED: set[str] = {
+    "AD", "AF", "AG", "AL", "AM", "AO", "AR", "AU", "AZ", "BA", "BB", "BF", "BH", "BI", "BJ", "BN",
+    "BO", "BR", "BS", "BT", "BW", "BY", "BZ", "CA", "CD", "CF", "CG", "CH", "CI", "CL", "CM", "CN",
+    "CO", "CR", "CU", "CV", "DJ", "DM", "DO", "DZ", "EC", "EG", "ER", "FJ", "FM", "GA", "GD", "GE",
+    "GH", "GM", "GN", "GQ", "GW", "GY", "HN", "HR", "HT", "IL", "IQ", "IR", "IS", "JM", "JP", "KG",
+    "KH", "KI", "KM", "KN", "KP", "KR", "KZ", "LA", "LC", "LI", "LR", "LS", "LY", "MA", "MC", "MD",
+    "ME", "MG", "MH", "MK", "ML", "MM", "MN", "MR", "MU", "MV", "MW", "MZ", "NA", "NE", "NI", "NO",
+    "NR", "NZ", "PA", "PE", "PG", "PK", "PW", "PY", "RS", "RU", "RW", "SB", "SC", "SD", "SL", "SM",
+    "SN", "SO", "SR", "SS", "ST", "SV", "SY", "SZ", "TD", "TG", "TH", "TJ", "TL", "TM", "TN", "TO",
+    "TR", "TT", "TV", "TZ", "UA", "UG", "US", "UY", "UZ", "VC", "VE", "VN", "VU", "WS", "YE", "ZA",
+    "ZM", "ZW",
+}
+
+# Police, ambulance, fire and general numbers Google's libphonenumber (ShortNumberMetadata,
+# shipped in the `phonenumbers` package) does not list as emergency numbers for the country,
+# each checked against the file's source: (country, number).
+NOT_IN_LIBPHONENUMBER: set[tuple[str, str]] = {
+    ("KE", "911"),
+    ("LK", "1990"),
+    ("NG", "112"),
+}
+
+
+@pytest.fixture(scope="module")
+def real():
+    return load_emergency(CONTENT)
+
+
+def test_the_un_member_state_list_has_193_states():
+    assert len(UN_MEMBER_STATES) == 193
+
+
+def test_real_files_load_without_problems():
+    assert check_emergency(CONTENT) == []
+
+
+def test_every_un_member_state_has_a_number_to_dial(real):
+    assert set(missing_member_states(real)) == NOT_YET_SOURCED
+    for country in UN_MEMBER_STATES - NOT_YET_SOURCED:
+        assert numbers_for(real, country), country
+        first = numbers_for(real, country)[0]
+        assert first.kind in ("general", "police", "ambulance"), f"{country}: HELP must start with an emergency number"
+
+
+def test_basic_numbers_are_emergency_numbers_for_libphonenumber(real):
+    """An independent check against typos: Google's list of each country's emergency numbers."""
+    unknown = set()
+    for country, entry in real.items():
+        for n in entry.numbers:
+            if n.kind in ("general", "police", "ambulance", "fire") and not n.number.startswith("+"):
+                if not shortnumbers.is_emergency_number(n.digits(), country):
+                    unknown.add((country, n.number))
+    assert unknown == NOT_IN_LIBPHONENUMBER
+
+
+def test_specialised_lines_name_their_own_source_or_share_an_official_one(real):
+    for country, entry in real.items():
+        for n in entry.numbers:
+            if n.kind in ("women", "trafficking", "child"):
+                assert n.source or not entry.source_note, (
+                    f"{country}: {n.kind} {n.number} needs an official source, not the general list")
+
+
+def test_numbers_come_in_helps_order(real):
+    for country in real:
+        kinds = [n.kind for n in numbers_for(real, country)]
+        assert kinds == sorted(kinds, key=KINDS.index)
+    assert numbers_for(real, None) == []
+    assert numbers_for(real, "ZZ") == []
+
+
+def test_coverage_rows_name_every_country_once(real):
+    rows = coverage_rows(real)
+    assert [r[0] for r in rows] == sorted(real)
+
+
+# --- broken files ---------------------------------------------------------------------------
+
+GOOD = """\
+country: {cc}
+numbers:
+  - kind: police
+    number: "999"
+  - kind: women
+    number: "+63 2 1348"
+    note: {{en: "24 hours"}}
+source: https://example.org/numbers
+last_verified: 2026-11-30
+"""
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    folder = tmp_path / "emergency"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_a_good_file_loads_in_helps_order(tmp_path):
+    data = load_emergency(write(tmp_path, "PH.yaml", GOOD.format(cc="PH")), today=dt.date(2026, 12, 1))
+    assert [n.kind for n in numbers_for(data, "ph")] == ["police", "women"]
+    assert numbers_for(data, "PH")[1].digits() == "+6321348"
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), [
+    ("SA.yaml", GOOD.format(cc="PH"), "emergency/SA.yaml: file name must be the country code (PH.yaml)"),
+    ("ZZ.yaml", GOOD.format(cc="ZZ"), "emergency/ZZ.yaml: ZZ is not a UN member state or a listed territory"),
+    ("PH.yaml", GOOD.format(cc="PH").replace('"999"', '"999 ext. 2"'),
+     "emergency/PH.yaml: numbers.0.number: '999 ext. 2' is not a phone number"),
+    ("PH.yaml", GOOD.format(cc="PH").replace('"999"', '"99+9"'),
+     "emergency/PH.yaml: numbers.0.number: '99+9' is not a phone number"),
+    ("PH.yaml", GOOD.format(cc="PH").replace('"999"', "999"),
+     "emergency/PH.yaml: numbers.0.number: Value error, write the number in quotes"),
+    ("PH.yaml", GOOD.format(cc="PH").replace("kind: police", "kind: embassy"),
+     "emergency/PH.yaml: numbers.0.kind: 'embassy' is not a kind (general, police, ambulance"),
+    ("PH.yaml", GOOD.format(cc="PH").replace("source: https://example.org/numbers\n", ""),
+     "emergency/PH.yaml: source: required field is missing"),
+    ("PH.yaml", GOOD.format(cc="PH").replace("last_verified: 2026-11-30\n", ""),
+     "emergency/PH.yaml: last_verified: required field is missing"),
+    ("PH.yaml", GOOD.format(cc="PH").replace("2026-11-30", "2027-01-01"),
+     "emergency/PH.yaml: last_verified 2027-01-01 is in the future"),
+    ("PH.yaml", GOOD.format(cc="PH").replace("{en: ", "{fr: "),
+     "emergency/PH.yaml: numbers.1.note: Value error, a note needs its English text (en)"),
+    ("PH.yaml", GOOD.format(cc="PH").replace("kind: women", "kind: police").replace('"+63 2 1348"', '"9-9-9"'),
+     "emergency/PH.yaml: numbers: Value error, police 9-9-9 is listed twice"),
+    ("PH.yaml", "country: PH\nnumbers: []\nsource: https://x.org\nlast_verified: 2026-11-30\n",
+     "emergency/PH.yaml: numbers: List should have at least 1 item"),
+    ("PH.yaml", "country: PH\n  numbers: [", "emergency/PH.yaml: not valid YAML"),
+    ("PH.yaml", "- just a list\n", "emergency/PH.yaml: must be a mapping"),
+    ("PH.yml", GOOD.format(cc="PH"), "emergency/PH.yml: not a .yaml file"),
+])
+def test_bad_files_give_precise_errors(tmp_path, name, text, expected):
+    content = write(tmp_path, name, text)
+    problems = check_emergency(content, today=dt.date(2026, 12, 1))
+    assert any(p.startswith(expected) for p in problems), problems
+    with pytest.raises(EmergencyDataError) as caught:
+        load_emergency(content, today=dt.date(2026, 12, 1))
+    assert caught.value.problems == problems
+
+
+def test_one_broken_file_does_not_hide_the_good_ones(tmp_path):
+    write(tmp_path, "PH.yaml", GOOD.format(cc="PH"))
+    write(tmp_path, "SA.yaml", GOOD.format(cc="SA").replace('"999"', '"abc"'))
+    problems = check_emergency(tmp_path, today=dt.date(2026, 12, 1))
+    assert len(problems) == 1 and problems[0].startswith("emergency/SA.yaml")
