@@ -21,16 +21,15 @@ CONTENT = Path(__file__).resolve().parents[2] / "content"
 
 # Member states no public source could be found for yet (each is named in the hand-over report).
 NOT_YET_SOURCED: set[str] = {
-    "AD", "AF", "AG", "AL", "AM", "AO", "AR", "AU", "AZ", "BA", "BB", "BF", "BH", "BI", "BJ", "BN",
-    "BO", "BR", "BS", "BT", "BW", "BY", "BZ", "CA", "CD", "CF", "CG", "CH", "CI", "CL", "CM", "CN",
-    "CO", "CR", "CU", "CV", "DJ", "DM", "DO", "DZ", "EC", "EG", "ER", "FJ", "FM", "GA", "GD", "GE",
-    "GH", "GM", "GN", "GQ", "GW", "GY", "HN", "HR", "HT", "IL", "IQ", "IR", "IS", "JM", "JP", "KG",
-    "KH", "KI", "KM", "KN", "KP", "KR", "KZ", "LA", "LC", "LI", "LR", "LS", "LY", "MA", "MC", "MD",
-    "ME", "MG", "MH", "MK", "ML", "MM", "MN", "MR", "MU", "MV", "MW", "MZ", "NA", "NE", "NI", "NO",
-    "NR", "NZ", "PA", "PE", "PG", "PK", "PW", "PY", "RS", "RU", "RW", "SB", "SC", "SD", "SL", "SM",
-    "SN", "SO", "SR", "SS", "ST", "SV", "SY", "SZ", "TD", "TG", "TH", "TJ", "TL", "TM", "TN", "TO",
-    "TR", "TT", "TV", "TZ", "UA", "UG", "US", "UY", "UZ", "VC", "VE", "VN", "VU", "WS", "YE", "ZA",
-    "ZM", "ZW",
+    "AD", "AF", "AG", "AL", "AO", "AR", "AU", "AZ", "BA", "BB", "BF", "BI", "BJ", "BN", "BO", "BR",
+    "BS", "BT", "BW", "BZ", "CA", "CD", "CF", "CG", "CH", "CI", "CL", "CM", "CN", "CR", "CU", "CV",
+    "DJ", "DM", "DO", "DZ", "EC", "EG", "ER", "FJ", "FM", "GA", "GD", "GE", "GH", "GM", "GN", "GQ",
+    "GW", "GY", "HN", "HR", "HT", "IQ", "IR", "IS", "JM", "JP", "KG", "KH", "KI", "KM", "KN", "KP",
+    "KR", "LA", "LC", "LI", "LR", "LS", "LY", "MA", "MC", "MD", "ME", "MG", "MH", "MK", "ML", "MM",
+    "MN", "MR", "MU", "MV", "MW", "MZ", "NA", "NE", "NI", "NO", "NR", "NZ", "PA", "PE", "PG", "PK",
+    "PW", "PY", "RS", "RW", "SB", "SC", "SD", "SL", "SM", "SN", "SO", "SR", "SS", "ST", "SV", "SY",
+    "SZ", "TD", "TG", "TH", "TJ", "TL", "TM", "TN", "TO", "TR", "TT", "TV", "TZ", "UA", "UY", "UZ",
+    "VC", "VE", "VN", "VU", "WS", "YE", "ZA", "ZM", "ZW",
 }
 
 # Police, ambulance, fire and general numbers Google's libphonenumber (ShortNumberMetadata,
@@ -40,6 +39,7 @@ NOT_IN_LIBPHONENUMBER: set[tuple[str, str]] = {
     ("KE", "911"),
     ("LK", "1990"),
     ("NG", "112"),
+    ("UG", "112"),
 }
 
 
