@@ -135,6 +135,8 @@ def _explain(err: dict) -> str:
         msg = "required field is missing"
     elif err["type"] == "string_pattern_mismatch" and err["loc"][-1] in ("number", "dial_from_abroad"):
         msg = f"{err['input']!r} is not a phone number (digits, spaces, '-' and a leading '+' only)"
+    elif err["loc"] == ("country",) and isinstance(err.get("input"), bool):
+        msg = 'write the code in quotes (country: "NO"): YAML reads a bare NO as false'
     elif err["type"] == "literal_error":
         msg = f"{err['input']!r} is not a kind ({', '.join(KINDS)})"
     return f"{loc}: {msg}"
