@@ -22,12 +22,11 @@ CONTENT = Path(__file__).resolve().parents[2] / "content"
 # Member states no public source could be found for yet (each is named in the hand-over report).
 NOT_YET_SOURCED: set[str] = {
     "AD", "AF", "AG", "AL", "AO", "AZ", "BA", "BB", "BF", "BI", "BJ", "BN", "BO", "BR", "BT", "CD",
-    "CF", "CG", "CI", "CL", "CN", "CU", "CV", "DJ", "DM", "DZ", "EG", "ER", "FJ", "FM", "GA", "GD",
-    "GM", "GN", "GQ", "GW", "GY", "HT", "IQ", "IR", "JP", "KG", "KH", "KI", "KM", "KN", "KP", "KR",
-    "LA", "LC", "LS", "LY", "MD", "ME", "MG", "MH", "ML", "MM", "MN", "MR", "MV", "MW", "MZ", "NA",
-    "NE", "NI", "NR", "NZ", "PE", "PG", "PK", "PY", "RW", "SB", "SL", "SO", "SR", "SS", "ST", "SY",
-    "TD", "TG", "TH", "TJ", "TL", "TM", "TN", "TV", "TZ", "UA", "UZ", "VC", "VN", "VU", "WS", "YE",
-    "ZM",
+    "CF", "CG", "CI", "CL", "CU", "CV", "DJ", "DM", "DZ", "EG", "ER", "FJ", "FM", "GA", "GD", "GM",
+    "GN", "GQ", "GW", "GY", "HT", "IQ", "IR", "KG", "KH", "KI", "KM", "KN", "KP", "LA", "LC", "LS",
+    "LY", "MD", "ME", "MG", "MH", "ML", "MM", "MN", "MR", "MV", "MW", "MZ", "NA", "NE", "NI", "NR",
+    "NZ", "PE", "PG", "PK", "PY", "RW", "SB", "SL", "SO", "SR", "SS", "ST", "SY", "TD", "TG", "TL",
+    "TM", "TN", "TV", "TZ", "UA", "VC", "VN", "VU", "WS", "YE", "ZM",
 }
 
 # Police, ambulance, fire and general numbers Google's libphonenumber (ShortNumberMetadata,
@@ -43,7 +42,11 @@ NOT_IN_LIBPHONENUMBER: set[tuple[str, str]] = {
     ("SM", "112"),
     ("SN", "123"),
     ("SV", "132"),
+    ("TH", "1155"),
     ("UG", "112"),
+    ("UZ", "102"),
+    ("UZ", "103"),
+    ("UZ", "112"),
 }
 
 
