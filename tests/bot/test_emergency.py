@@ -21,12 +21,11 @@ CONTENT = Path(__file__).resolve().parents[2] / "content"
 
 # Member states no public source could be found for yet (each is named in the hand-over report).
 NOT_YET_SOURCED: set[str] = {
-    "AD", "AF", "AG", "AL", "AO", "AZ", "BA", "BB", "BF", "BI", "BJ", "BN", "BO", "BT", "CD", "CF",
-    "CG", "CI", "CL", "CU", "CV", "DJ", "DM", "DZ", "ER", "FJ", "FM", "GA", "GD", "GM", "GN", "GQ",
-    "GW", "GY", "HT", "IQ", "IR", "KG", "KH", "KI", "KM", "KN", "KP", "LA", "LC", "LS", "LY", "MD",
-    "ME", "MG", "MH", "ML", "MM", "MN", "MR", "MV", "MW", "MZ", "NA", "NE", "NI", "NR", "NZ", "PG",
-    "PY", "RW", "SB", "SL", "SO", "SR", "SS", "ST", "SY", "TD", "TG", "TL", "TM", "TN", "TV", "VC",
-    "VU", "WS", "YE", "ZM",
+    "AD", "AF", "AG", "AL", "AO", "AZ", "BA", "BB", "BF", "BI", "BJ", "BN", "BT", "CD", "CF", "CG",
+    "CI", "CU", "CV", "DJ", "DM", "ER", "FJ", "FM", "GA", "GD", "GM", "GN", "GQ", "GW", "GY", "HT",
+    "IR", "KG", "KH", "KI", "KM", "KN", "KP", "LA", "LC", "LS", "LY", "MD", "ME", "MG", "MH", "ML",
+    "MM", "MN", "MR", "MV", "MW", "MZ", "NA", "NE", "NR", "NZ", "PG", "RW", "SB", "SL", "SO", "SR",
+    "SS", "ST", "SY", "TD", "TG", "TL", "TM", "TV", "VC", "VU", "WS", "YE", "ZM",
 }
 
 # Police, ambulance, fire and general numbers Google's libphonenumber (ShortNumberMetadata,
@@ -34,8 +33,11 @@ NOT_YET_SOURCED: set[str] = {
 # each checked against the file's source: (country, number).
 NOT_IN_LIBPHONENUMBER: set[tuple[str, str]] = {
     ("CM", "118"),
+    ("DZ", "1055"),
+    ("DZ", "1548"),
     ("EG", "126"),
     ("HN", "911"),
+    ("IQ", "911"),
     ("KE", "911"),
     ("LK", "1990"),
     ("MA", "112"),
@@ -45,6 +47,7 @@ NOT_IN_LIBPHONENUMBER: set[tuple[str, str]] = {
     ("SN", "123"),
     ("SV", "132"),
     ("TH", "1155"),
+    ("TN", "193"),
     ("UG", "112"),
     ("UZ", "102"),
     ("UZ", "103"),
