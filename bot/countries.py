@@ -146,6 +146,7 @@ AMBIGUOUS: dict[str, tuple[str, ...]] = {
     "عمان": ("OM", "JO"),
     "Arab": ("SA", "AE"),  # Indonesian speech often says "Arab" for Saudi Arabia, sometimes the Gulf
     "Timor": ("TL", "ID"),  # Timor-Leste, or West Timor in Indonesia
+    "SA": ("SA", "ZA"),     # Saudi Arabia, or South Africa
 }
 
 # Words before the country ("I am in", "je suis en", «أنا في», "saya di", "я в"), stripped
