@@ -338,6 +338,11 @@ def _locales_arg(locales: Iterable[str] | None) -> tuple[str, ...]:
     return tuple(sorted({"en", *given}))
 
 
+def warm(locales: Iterable[str] | None = None) -> None:
+    """Build the name index now (about 0.2 s for 13 languages) rather than on her first message."""
+    _index(_locales_arg(locales))
+
+
 # ---- matching ------------------------------------------------------------------------------
 
 _LEAD = tuple(sorted({tuple(normalize(w).split()) for w in LEAD_WORDS} - {()}, key=len, reverse=True))

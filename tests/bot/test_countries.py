@@ -21,6 +21,7 @@ from bot.countries import (
     match_country,
     picker_order,
     picker_page,
+    warm,
 )
 
 # ---- the set of countries -------------------------------------------------------------------
@@ -179,6 +180,11 @@ def test_candidates_are_few_and_never_with_an_exact_code():
         found = match_country(text)
         assert len(found.candidates) <= MAX_CANDIDATES
         assert not (found.code and found.candidates)
+
+
+def test_the_index_can_be_built_at_start_up():
+    warm(SHIPPED_LOCALES)
+    assert match_country("Kuwait", SHIPPED_LOCALES).code == "KW"
 
 
 def test_the_locales_given_decide_which_names_match():
