@@ -21,10 +21,10 @@ CONTENT = Path(__file__).resolve().parents[2] / "content"
 
 # Member states no public source could be found for yet (each is named in the hand-over report).
 NOT_YET_SOURCED: set[str] = {
-    "AF", "AG", "AO", "BA", "BB", "BI", "BJ", "BN", "BT", "CD", "CF", "CG", "CU", "CV", "DJ", "DM",
-    "ER", "FJ", "FM", "GA", "GD", "GM", "GN", "GQ", "GW", "GY", "HT", "IR", "KG", "KH", "KI", "KM",
-    "KN", "KP", "LA", "LC", "LS", "LY", "MG", "MH", "MM", "MN", "MR", "MV", "MZ", "NE", "NR", "PG",
-    "SB", "SL", "SO", "SR", "SS", "ST", "SY", "TD", "TG", "TL", "TM", "TV", "VC", "VU", "WS", "YE",
+    "AG", "AO", "BA", "BB", "BI", "BJ", "BN", "BT", "CD", "CF", "CG", "CU", "CV", "DJ", "DM", "ER",
+    "FJ", "FM", "GA", "GD", "GM", "GN", "GQ", "GW", "GY", "IR", "KG", "KH", "KI", "KM", "KN", "KP",
+    "LA", "LC", "LS", "LY", "MG", "MH", "MM", "MN", "MR", "MV", "MZ", "NE", "NR", "PG", "SB", "SL",
+    "SO", "SR", "SS", "ST", "SY", "TD", "TG", "TL", "TM", "TV", "VC", "VU", "WS", "YE",
 }
 
 # Police, ambulance, fire and general numbers Google's libphonenumber (ShortNumberMetadata,
@@ -36,7 +36,11 @@ NOT_IN_LIBPHONENUMBER: set[tuple[str, str]] = {
     ("DZ", "1055"),
     ("DZ", "1548"),
     ("EG", "126"),
+    ("GH", "112"),
     ("HN", "911"),
+    ("HT", "122"),
+    ("HT", "3838 1111"),
+    ("HT", "3839 1111"),
     ("IQ", "911"),
     ("KE", "911"),
     ("LK", "1990"),
@@ -47,6 +51,7 @@ NOT_IN_LIBPHONENUMBER: set[tuple[str, str]] = {
     ("MW", "990"),
     ("NA", "211111"),
     ("NG", "112"),
+    ("NP", "1144"),
     ("PE", "106"),
     ("SM", "112"),
     ("SN", "123"),
