@@ -97,6 +97,6 @@ def test_the_shipped_glossaries_parse_and_english_enforces_both_rules():
     glossaries = read_glossaries(ROOT / "content", errors)
     assert errors == []
     assert set(glossaries) == set(SHIPPED_LOCALES)
-    # TEMP: en enforcement switched on once the English items comply
+    assert glossaries["en"].enforce_scope and glossaries["en"].enforce_terms
     ar = glossaries["ar"]
     assert ar.avoided("هذا من العمل القسري") and not ar.avoided("هذا من العمل الجبري")
