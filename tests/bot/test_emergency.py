@@ -21,10 +21,10 @@ CONTENT = Path(__file__).resolve().parents[2] / "content"
 
 # Member states no public source could be found for yet (each is named in the hand-over report).
 NOT_YET_SOURCED: set[str] = {
-    "AG", "BA", "BB", "BI", "BN", "BT", "CF", "CG", "CU", "CV", "DJ", "DM", "ER", "FJ", "FM", "GA",
-    "GD", "GM", "GQ", "GW", "GY", "IR", "KG", "KH", "KI", "KM", "KN", "KP", "LA", "LC", "LS", "LY",
-    "MH", "MM", "MN", "MR", "MV", "MZ", "NR", "PG", "SB", "SL", "SO", "SR", "SS", "ST", "SY", "TD",
-    "TL", "TM", "TV", "VC", "VU", "WS", "YE",
+    "AG", "BA", "BB", "BN", "BT", "CF", "CG", "CU", "CV", "DJ", "DM", "ER", "FJ", "FM", "GA", "GD",
+    "GM", "GQ", "GW", "GY", "IR", "KG", "KH", "KI", "KM", "KN", "KP", "LA", "LC", "LS", "LY", "MH",
+    "MM", "MN", "MR", "MV", "MZ", "NR", "PG", "SB", "SL", "SR", "ST", "TD", "TL", "TM", "TV", "VC",
+    "VU", "WS",
 }
 
 # Police, ambulance, fire and general numbers Google's libphonenumber (ShortNumberMetadata,
@@ -58,6 +58,8 @@ NOT_IN_LIBPHONENUMBER: set[tuple[str, str]] = {
     ("PE", "106"),
     ("SM", "112"),
     ("SN", "123"),
+    ("SS", "122"),
+    ("SS", "777"),
     ("SV", "132"),
     ("TH", "1155"),
     ("TN", "193"),
