@@ -21,10 +21,9 @@ CONTENT = Path(__file__).resolve().parents[2] / "content"
 
 # Member states no public source could be found for yet (each is named in the hand-over report).
 NOT_YET_SOURCED: set[str] = {
-    "AG", "BA", "BB", "BN", "BT", "CF", "CG", "CU", "CV", "DJ", "DM", "ER", "FJ", "FM", "GA", "GD",
-    "GM", "GQ", "GW", "GY", "IR", "KG", "KH", "KI", "KM", "KN", "KP", "LA", "LC", "LS", "LY", "MH",
-    "MM", "MN", "MR", "MV", "MZ", "NR", "PG", "SB", "SL", "SR", "ST", "TD", "TL", "TM", "TV", "VC",
-    "VU", "WS",
+    "AG", "BA", "BB", "BN", "BT", "CF", "CG", "CU", "CV", "DJ", "DM", "ER", "FM", "GA", "GD", "GM",
+    "GQ", "GW", "GY", "IR", "KG", "KI", "KM", "KN", "KP", "LA", "LC", "LS", "LY", "MH", "MM", "MR",
+    "MZ", "NR", "SL", "SR", "ST", "TD", "TL", "TM", "TV", "VC", "VU",
 }
 
 # Police, ambulance, fire and general numbers Google's libphonenumber (ShortNumberMetadata,
@@ -37,6 +36,7 @@ NOT_IN_LIBPHONENUMBER: set[tuple[str, str]] = {
     ("DZ", "1055"),
     ("DZ", "1548"),
     ("EG", "126"),
+    ("FJ", "910"),
     ("GH", "112"),
     ("GN", "117"),
     ("GN", "18"),
@@ -51,11 +51,15 @@ NOT_IN_LIBPHONENUMBER: set[tuple[str, str]] = {
     ("ML", "80 00 11 14"),
     ("ML", "80 00 11 15"),
     ("ML", "80 00 11 16"),
+    ("MV", "1478"),
+    ("MV", "911"),
     ("MW", "990"),
     ("NA", "211111"),
     ("NG", "112"),
     ("NP", "1144"),
     ("PE", "106"),
+    ("PG", "112"),
+    ("PG", "1800 100"),
     ("SM", "112"),
     ("SN", "123"),
     ("SS", "122"),
