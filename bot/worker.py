@@ -44,7 +44,11 @@ class Dispatcher:
         self.broker = broker
         self._sweep_seconds = sweep_seconds
         self._tasks: list[asyncio.Task] = []
-        self._deliver = broker.register_task(outbox.deliver, task_name=TASK_NAME)
+
+        async def deliver_outbox(outbox_id: int) -> str | None:
+            return await outbox.deliver(outbox_id)
+
+        self._deliver = broker.register_task(deliver_outbox, task_name=TASK_NAME)
 
     @property
     def embedded(self) -> bool:
