@@ -21,9 +21,8 @@ CONTENT = Path(__file__).resolve().parents[2] / "content"
 
 # Member states no public source could be found for yet (each is named in the hand-over report).
 NOT_YET_SOURCED: set[str] = {
-    "AG", "BA", "BN", "BT", "CF", "CG", "CU", "CV", "DJ", "ER", "FM", "GA", "GM", "GQ", "GW", "IR",
-    "KG", "KI", "KM", "KP", "LA", "LC", "LS", "LY", "MH", "MM", "MR", "MZ", "NR", "SL", "SR", "ST",
-    "TD", "TL", "TM", "TV", "VU",
+    "AG", "BA", "BT", "CF", "CG", "CU", "CV", "DJ", "ER", "FM", "GA", "GM", "GQ", "GW", "KI", "KM",
+    "KP", "LA", "LC", "LY", "MH", "MM", "MR", "MZ", "NR", "SL", "ST", "TD", "TM", "TV", "VU",
 }
 
 # Police, ambulance, fire and general numbers Google's libphonenumber (ShortNumberMetadata,
@@ -46,7 +45,9 @@ NOT_IN_LIBPHONENUMBER: set[tuple[str, str]] = {
     ("HT", "3839 1111"),
     ("IQ", "911"),
     ("KE", "911"),
+    ("KG", "112"),
     ("LK", "1990"),
+    ("LS", "1112"),
     ("MA", "112"),
     ("ML", "80 00 11 14"),
     ("ML", "80 00 11 15"),
@@ -62,6 +63,8 @@ NOT_IN_LIBPHONENUMBER: set[tuple[str, str]] = {
     ("PG", "1800 100"),
     ("SM", "112"),
     ("SN", "123"),
+    ("SR", "110"),
+    ("SR", "113"),
     ("SS", "122"),
     ("SS", "777"),
     ("SV", "132"),
