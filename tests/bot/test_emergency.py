@@ -22,7 +22,7 @@ CONTENT = Path(__file__).resolve().parents[2] / "content"
 # Member states no public source could be found for yet (each is named in the hand-over report).
 NOT_YET_SOURCED: set[str] = {
     "AG", "BA", "BT", "CF", "CG", "CU", "CV", "DJ", "ER", "FM", "GA", "GM", "GQ", "GW", "KI", "KM",
-    "KP", "LA", "LC", "LY", "MH", "MM", "MR", "MZ", "NR", "SL", "ST", "TD", "TM", "TV", "VU",
+    "KP", "LY", "MH", "MR", "MZ", "NR", "SL", "ST", "TD", "TM", "TV", "VU",
 }
 
 # Police, ambulance, fire and general numbers Google's libphonenumber (ShortNumberMetadata,
@@ -46,12 +46,16 @@ NOT_IN_LIBPHONENUMBER: set[tuple[str, str]] = {
     ("IQ", "911"),
     ("KE", "911"),
     ("KG", "112"),
+    ("LA", "1190"),
+    ("LA", "1191"),
+    ("LA", "1195"),
     ("LK", "1990"),
     ("LS", "1112"),
     ("MA", "112"),
     ("ML", "80 00 11 14"),
     ("ML", "80 00 11 15"),
     ("ML", "80 00 11 16"),
+    ("MM", "191"),
     ("MV", "1478"),
     ("MV", "911"),
     ("MW", "990"),
