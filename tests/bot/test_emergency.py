@@ -21,8 +21,8 @@ CONTENT = Path(__file__).resolve().parents[2] / "content"
 
 # Member states no public source could be found for yet (each is named in the hand-over report).
 NOT_YET_SOURCED: set[str] = {
-    "AG", "BA", "BT", "CF", "CG", "CU", "CV", "DJ", "ER", "FM", "GA", "GM", "GQ", "GW", "KI", "KM",
-    "KP", "LY", "MH", "MR", "MZ", "NR", "SL", "ST", "TD", "TM", "TV", "VU",
+    "AG", "BA", "CF", "CG", "DJ", "ER", "FM", "GA", "GM", "GQ", "GW", "KI", "KM", "KP", "LY", "MH",
+    "MR", "MZ", "NR", "SL", "ST", "TD", "TM", "TV", "VU",
 }
 
 # Police, ambulance, fire and general numbers Google's libphonenumber (ShortNumberMetadata,
@@ -32,6 +32,7 @@ NOT_IN_LIBPHONENUMBER: set[tuple[str, str]] = {
     ("AO", "111"),
     ("BF", "16"),
     ("CM", "118"),
+    ("CV", "112"),
     ("DZ", "1055"),
     ("DZ", "1548"),
     ("EG", "126"),
