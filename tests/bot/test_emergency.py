@@ -21,8 +21,8 @@ CONTENT = Path(__file__).resolve().parents[2] / "content"
 
 # Member states no public source could be found for yet (each is named in the hand-over report).
 NOT_YET_SOURCED: set[str] = {
-    "AG", "BA", "CF", "CG", "DJ", "ER", "FM", "GA", "GM", "GQ", "GW", "KI", "KM", "KP", "LY", "MH",
-    "MR", "MZ", "NR", "SL", "ST", "TD", "TM", "TV", "VU",
+    "AG", "BA", "CF", "DJ", "ER", "FM", "GQ", "GW", "KI", "KM", "KP", "LY", "MH", "MR", "MZ", "NR",
+    "SL", "ST", "TD", "TM", "TV", "VU",
 }
 
 # Police, ambulance, fire and general numbers Google's libphonenumber (ShortNumberMetadata,
@@ -37,7 +37,9 @@ NOT_IN_LIBPHONENUMBER: set[tuple[str, str]] = {
     ("DZ", "1548"),
     ("EG", "126"),
     ("FJ", "910"),
+    ("GA", "177"),
     ("GH", "112"),
+    ("GM", "996 8885"),
     ("GN", "117"),
     ("GN", "18"),
     ("HN", "911"),
