@@ -21,8 +21,8 @@ CONTENT = Path(__file__).resolve().parents[2] / "content"
 
 # Member states no public source could be found for yet (each is named in the hand-over report).
 NOT_YET_SOURCED: set[str] = {
-    "AG", "BA", "CF", "DJ", "ER", "FM", "GQ", "GW", "KI", "KM", "KP", "LY", "MH", "MR", "MZ", "NR",
-    "SL", "ST", "TD", "TM", "TV", "VU",
+    "AG", "BA", "CF", "DJ", "ER", "FM", "GQ", "GW", "KM", "KP", "LY", "MH", "MR", "MZ", "NR", "SL",
+    "ST", "TD", "TM", "TV",
 }
 
 # Police, ambulance, fire and general numbers Google's libphonenumber (ShortNumberMetadata,
@@ -49,6 +49,7 @@ NOT_IN_LIBPHONENUMBER: set[tuple[str, str]] = {
     ("IQ", "911"),
     ("KE", "911"),
     ("KG", "112"),
+    ("KI", "188"),
     ("LA", "1190"),
     ("LA", "1191"),
     ("LA", "1195"),
@@ -81,6 +82,7 @@ NOT_IN_LIBPHONENUMBER: set[tuple[str, str]] = {
     ("UZ", "102"),
     ("UZ", "103"),
     ("UZ", "112"),
+    ("VU", "113"),
 }
 
 
