@@ -21,8 +21,8 @@ CONTENT = Path(__file__).resolve().parents[2] / "content"
 
 # Member states no public source could be found for yet (each is named in the hand-over report).
 NOT_YET_SOURCED: set[str] = {
-    "AG", "BA", "CF", "DJ", "ER", "FM", "GQ", "GW", "KM", "KP", "LY", "MH", "MR", "MZ", "NR", "SL",
-    "ST", "TD", "TM", "TV",
+    "AG", "BA", "DJ", "ER", "FM", "GQ", "GW", "KM", "KP", "LY", "MH", "MZ", "NR", "SL", "ST", "TD",
+    "TM", "TV",
 }
 
 # Police, ambulance, fire and general numbers Google's libphonenumber (ShortNumberMetadata,
@@ -31,6 +31,7 @@ NOT_YET_SOURCED: set[str] = {
 NOT_IN_LIBPHONENUMBER: set[tuple[str, str]] = {
     ("AO", "111"),
     ("BF", "16"),
+    ("CF", "1212"),
     ("CM", "118"),
     ("CV", "112"),
     ("DZ", "1055"),
@@ -60,6 +61,8 @@ NOT_IN_LIBPHONENUMBER: set[tuple[str, str]] = {
     ("ML", "80 00 11 15"),
     ("ML", "80 00 11 16"),
     ("MM", "191"),
+    ("MR", "117"),
+    ("MR", "120"),
     ("MV", "1478"),
     ("MV", "911"),
     ("MW", "990"),
