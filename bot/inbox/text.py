@@ -10,22 +10,23 @@ from bot.privacy import scrub
 from bot.search import normalise
 
 # Words and phrases that mark a question urgent wherever they appear, in every shipped
-# language: the unambiguous emergency words of bot/keywords.py's HELP list (its plain "help"
-# words count only in a short message, as in the chat: bot.keywords.emergency) and signs of violence,
+# language: the unambiguous emergency words of bot/keywords.py's HELP list (its plain "help",
+# "help me" words count only in a short message, as in the chat: bot.keywords.emergency, since
+# "can you help me understand my contract" is no emergency) and signs of violence,
 # confinement or threat. Over-marking costs a responder a look; missing one costs more.
 DANGER_WORDS: dict[str, tuple[str, ...]] = {
-    "en": ("sos", "emergency", "help me", "beat me", "beats me", "beaten", "hit me", "hits me", "hurt me",
+    "en": ("sos", "emergency", "beat me", "beats me", "beaten", "hit me", "hits me", "hurt me",
            "rape", "raped", "locked in", "locked me", "kill me", "kill", "trapped", "threatened", "threatens",
            "suicide", "no food", "danger"),
-    "fr": ("au secours", "urgence", "aidez moi", "frappe", "frappee", "battue", "viol", "violee", "enfermee",
+    "fr": ("au secours", "urgence", "frappe", "frappee", "battue", "viol", "violee", "enfermee",
            "enferme", "tuer", "me tuer", "menace", "piegee", "danger", "suicide"),
     "es": ("socorro", "emergencia", "auxilio", "me pega", "golpea", "golpeada", "violacion", "violada",
            "encerrada", "matar", "amenaza", "atrapada", "peligro", "suicidio"),
-    "ar": ("ساعدني", "النجدة", "نجدة", "طوارئ", "يضربني", "ضربني", "اغتصاب", "اغتصبني", "محبوسة", "حبسني",
+    "ar": ("النجدة", "نجدة", "طوارئ", "يضربني", "ضربني", "اغتصاب", "اغتصبني", "محبوسة", "حبسني",
            "يقتلني", "قتل", "تهديد", "يهددني", "خطر", "انتحار"),
-    "ru": ("помогите", "спасите", "сос", "бьет", "избил", "избивает", "изнасилование", "изнасиловал",
+    "ru": ("спасите", "сос", "бьет", "избил", "избивает", "изнасилование", "изнасиловал",
            "заперли", "заперта", "убить", "убьет", "угрожает", "опасность", "самоубийство"),
-    "id": ("tolong saya", "darurat", "dipukul", "memukul", "diperkosa", "perkosa", "dikurung", "terkunci",
+    "id": ("darurat", "dipukul", "memukul", "diperkosa", "perkosa", "dikurung", "terkunci",
            "bunuh", "dibunuh", "diancam", "mengancam", "bahaya", "bunuh diri"),
 }
 
@@ -37,7 +38,9 @@ def _clean_words(text: str) -> str:
     return " " + " ".join(_PUNCT.sub(" ", normalise(text).replace("ё", "е")).split()) + " "
 
 
-_PHRASES = tuple(sorted({_clean_words(w) for words in DANGER_WORDS.values() for w in words}))
+_PHRASES = tuple(sorted({_clean_words(w) for loc, words in DANGER_WORDS.items() if loc != "ar" for w in words}))
+# Arabic attaches conjunctions and prepositions (و، ف، ب) to the word: match inside words
+_ARABIC = tuple(sorted({_clean_words(w).strip() for w in DANGER_WORDS["ar"]}))
 
 
 def is_urgent(text: str) -> bool:
@@ -45,7 +48,7 @@ def is_urgent(text: str) -> bool:
     if emergency(text):
         return True
     cleaned = _clean_words(text)
-    return any(p in cleaned for p in _PHRASES)
+    return any(p in cleaned for p in _PHRASES) or any(p in cleaned for p in _ARABIC)
 
 
 def clean(text: str) -> str:
