@@ -235,3 +235,14 @@ async def test_whole_threads_leave_no_plaintext_address_or_key(ctx, inbox, caplo
     dump = await dump_database(ctx) + await store_text(ctx.store) + caplog.text
     for secret in (CHAT_ID, PHONE, PHONE.lstrip("+"), "tg-user-key", "sms-user-key"):
         assert secret not in dump and secret.encode().hex() not in dump
+
+
+async def test_the_webhook_says_new_question_language_country_urgent_never_the_text(ctx, inbox) -> None:
+    await add_org(ctx, "Kenya CSO", ["KE"], webhook="https://cso.example/hook")
+    result = await ask(inbox, text="He hits me. My number is +254711900123")
+    async with ctx.sessionmaker() as session:
+        row = await session.get(OutboxRow, result.webhook_outbox_id)
+    assert row.kind == "webhook" and row.person is None
+    assert row.payload["body"] == {"event": "question.new", "question": result.code, "language": "en",
+                                   "country": "KE", "urgent": True, "at": row.payload["body"]["at"]}
+    assert "hits" not in str(row.payload) and "711" not in str(row.payload)

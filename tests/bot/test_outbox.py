@@ -261,3 +261,29 @@ async def test_redis_stream_workers_deliver(ctx, backend) -> None:
         await producer.stop()
     assert list(sender.delivered) == ["answer:redis"]
     assert (await status_of(ctx, oid)).status == "sent"
+
+
+async def test_the_worker_entry_point_needs_a_broker_and_delivers_from_it(ctx, backend, settings_for) -> None:
+    from bot.worker import run_worker
+
+    with pytest.raises(SystemExit):
+        await run_worker(settings_for(), lambda ctx: {})
+    if backend != "postgres-redis":
+        return
+    sender = FakeSender()
+    stop = asyncio.Event()
+    settings = settings_for(outbox_broker_url=REDIS_URL, outbox_sweep_seconds=0.05,
+                            user_key_secret=ctx.settings.user_key_secret)
+    worker = asyncio.create_task(run_worker(settings, lambda _ctx: {"telegram": sender}, stop))
+    from bot.inbox import services_for
+
+    addresses = services_for(ctx).addresses  # same data_dir, so the same generated address key
+    oid = await queue_answer(ctx, addresses, "answer:worker")  # committed, never kicked: the sweeper finds it
+    for _ in range(200):
+        if sender.delivered:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(worker, 30)
+    assert list(sender.delivered) == ["answer:worker"]
+    assert (await status_of(ctx, oid)).status == "sent"
