@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Role = Literal["admin", "editor", "reviewer", "analyst"]
-ROLES: tuple[str, ...] = ("admin", "editor", "reviewer", "analyst")
+Role = Literal["admin", "editor", "reviewer", "analyst", "responder"]
+ROLES: tuple[str, ...] = ("admin", "editor", "reviewer", "analyst", "responder")
 
 # Who may call what. Every route names one of these, and tests/admin_api checks every route
 # against every role, so a route cannot be added without deciding who may use it.
@@ -17,6 +17,8 @@ SUBMIT: tuple[str, ...] = ("editor", "reviewer")  # draft -> in review, restore 
 REVIEW: tuple[str, ...] = ("reviewer",)  # approve (publish), reject, archive, mark translations reviewed
 MANAGE_KEYS: tuple[str, ...] = ("admin",)
 READ_AUDIT: tuple[str, ...] = ("admin",)
+RESPOND: tuple[str, ...] = ("responder",)  # the inbox: read, claim, answer, note, close, canned answers
+INBOX_SETTINGS: tuple[str, ...] = ("admin",)  # answer time, working hours, languages, webhook
 
 
 @dataclass(frozen=True)

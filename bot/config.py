@@ -74,6 +74,25 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
+    # "ask a person": address book, inbox and outbox (bot/addresses.py, bot/inbox/, bot/outbox.py)
+    # AES-GCM key for channel addresses, urlsafe base64 of 32 bytes, optionally "keyid:base64";
+    # generated into data_dir/address.key on first run when unset
+    address_key: str | None = None
+    address_old_keys: str = ""  # comma-separated earlier keys ("keyid:base64"), still readable
+    address_retention_days: int = 7  # an address is erased this long after her last thread closed
+    inbox_retention_days: int = 90  # thread texts are purged this long after the last message
+    inbox_default_organisation: str | None = None  # name; takes questions no organisation covers
+    inbox_daily_questions: int = 3  # new questions per person per day
+    inbox_daily_messages: int = 20  # questions and follow-ups per person per day
+    inbox_question_max_chars: int = 1000
+    inbox_reply_max_chars: int = 4000
+    outbox_broker_url: str | None = None  # redis://... : separate workers (`python -m bot worker`)
+    outbox_max_attempts: int = 8
+    outbox_base_delay_seconds: float = 5.0  # back-off: base * 2**(attempt-1), capped, with jitter
+    outbox_max_delay_seconds: float = 3600.0
+    outbox_lease_seconds: float = 120.0  # a delivery not marked within this is tried again
+    outbox_sweep_seconds: float = 5.0  # how often due and retried deliveries are picked up
+
     @property
     def sqlite_path(self) -> Path | None:
         """The SQLite file behind database_url, so start-up can create its folder."""

@@ -9,11 +9,16 @@ import datetime as dt
 import re
 import sys
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.config import SHIPPED_LOCALES, Settings
 from bot.content_files import FileLibrary, read_library
-from bot.content_model import Item
+from bot.content_model import Item, Service, Translation
 
 # Plain-language thresholds per language. Words are longer in some languages (Indonesian
 # affixes, Russian cases, French/Spanish articles joined) so each has its own long-word
@@ -52,6 +57,145 @@ def readability(text: str, locale: str) -> Readability:
         long_share=sum(1 for w in words if len(w) >= long_len) / n_words)
 
 
+class GlossaryTerm(BaseModel):
+    """One term of a locale's glossary: the word(s) to use, the variants to avoid, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+    term: str = Field(min_length=1)          # the English term (or concept) this entry is about
+    use: list[str] = Field(min_length=1)     # the chosen word(s) in this locale
+    avoid: list[str] = Field(default_factory=list)  # machine-checked: never in this locale's texts
+    why: str = Field(min_length=3)
+
+
+class Glossary(BaseModel):
+    """content/glossary/<locale>.yaml: the scope rule's patterns and the term list of one locale."""
+
+    model_config = ConfigDict(extra="forbid")
+    locale: str
+    status: Literal["reviewed", "needs_review"] = "needs_review"
+    enforce_scope: bool = False   # scope rule fails the check (else it is only listed as a warning)
+    enforce_terms: bool = True    # an `avoid` string fails the check (else it is only a warning)
+    cites: list[str] = Field(min_length=1)          # regexes: the text cites a binding instrument
+    scope_phrases: list[str] = Field(min_length=1)  # substrings: the text says where it applies
+    terms: list[GlossaryTerm] = Field(default_factory=list)
+
+    @field_validator("cites")
+    @classmethod
+    def _regexes(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a regular expression: {exc}") from exc
+        return value
+
+    def citation(self, text: str) -> str | None:
+        """The first citation of a convention, protocol or treaty in the text, if any."""
+        for pattern in self.cites:
+            m = re.search(pattern, text)
+            if m:
+                return m.group(0)
+        return None
+
+    def has_scope(self, text: str) -> bool:
+        folded = text.casefold()
+        return any(phrase.casefold() in folded for phrase in self.scope_phrases)
+
+    def avoided(self, text: str) -> list[tuple[str, GlossaryTerm]]:
+        """(avoided string, its term) for every `avoid` string in the text, case-insensitively."""
+        folded = text.casefold()
+        return [(a, t) for t in self.terms for a in t.avoid if a.casefold() in folded]
+
+
+@dataclass
+class Findings:
+    """Problems fail the check; warnings are printed (rules a locale has not switched on yet)."""
+
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def add(self, enforced: bool, message: str) -> None:
+        (self.problems if enforced else self.warnings).append(message)
+
+
+def read_glossaries(content_dir: Path, errors: list[str]) -> dict[str, Glossary]:
+    """content/glossary/<locale>.yaml for every locale that has one; broken files are reported."""
+    out: dict[str, Glossary] = {}
+    for path in sorted((content_dir / "glossary").glob("*.yaml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            glossary = Glossary.model_validate(data)
+        except yaml.YAMLError as exc:
+            errors.append(f"{path}: not valid YAML: {exc}")
+            continue
+        except ValidationError as exc:
+            errors.extend(f"{path}: {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+            continue
+        if glossary.locale != path.stem:
+            errors.append(f"{path}: locale must be the file name ({path.stem})")
+            continue
+        out[glossary.locale] = glossary
+    return out
+
+
+def check_scope(where: str, locale: str, texts: dict[str, str], glossary: Glossary, found: Findings) -> None:
+    """Scope rule: a text (body, SMS form) that cites a convention also says where it applies."""
+    for part, text in texts.items():
+        cited = glossary.citation(text)
+        if cited and not glossary.has_scope(text):
+            found.add(glossary.enforce_scope,
+                      f"{where}: {locale}: {part} cites '{cited}' but has no scope sentence "
+                      f"(say where it applies, e.g. '{glossary.scope_phrases[0]}'; see content/README.md)")
+
+
+def check_terms(where: str, locale: str, texts: dict[str, str], glossary: Glossary, found: Findings) -> None:
+    """Glossary rule: no `avoid` string of the locale's glossary in any of its texts."""
+    for part, text in texts.items():
+        for avoided, term in glossary.avoided(text):
+            found.add(glossary.enforce_terms,
+                      f"{where}: {locale}: {part} uses '{avoided}' (glossary '{term.term}': use "
+                      f"{' / '.join(repr(u) for u in term.use)})")
+
+
+def check_glossaries(lib: FileLibrary, glossaries: dict[str, Glossary]) -> Findings:
+    """The scope rule over every item, and every glossary's `avoid` list over items and services."""
+    found = Findings()
+    for locale in SHIPPED_LOCALES:
+        if locale not in glossaries:
+            found.problems.append(f"glossary/{locale}.yaml is missing")
+    for item in lib.items.values():
+        for locale, tr in item.translations.items():
+            glossary = glossaries.get(locale)
+            if glossary is None:
+                continue
+            texts = {"title": tr.title, "body": tr.body, "sms": tr.sms}
+            check_scope(f"items/{item.id}.yaml", locale, {"body": tr.body, "sms": tr.sms}, glossary, found)
+            check_terms(f"items/{item.id}.yaml", locale, texts, glossary, found)
+    for service in lib.services.values():
+        for locale, text in service.description.items():
+            glossary = glossaries.get(locale)
+            if glossary is not None:
+                check_terms(f"services/{service.country.lower()}.yaml: {service.id}", locale,
+                            {"description": text}, glossary, found)
+    return found
+
+
+def check_translation(where: str, locale: str, tr: Translation) -> list[str]:
+    """Keywords present and the body within the plain-language limits of its language."""
+    problems = []
+    if not tr.keywords:
+        problems.append(f"{where}: {locale}: no keywords, so search cannot find it")
+    limit_sentence, _, limit_long = READABILITY[locale]
+    r = readability(tr.body, locale)
+    if r.mean_sentence > limit_sentence:
+        problems.append(f"{where}: {locale}: sentences average {r.mean_sentence:.1f} words "
+                        f"(plain language: at most {limit_sentence:.0f})")
+    if r.long_share > limit_long:
+        problems.append(f"{where}: {locale}: {r.long_share:.0%} long words "
+                        f"(plain language: at most {limit_long:.0%})")
+    return problems
+
+
 def check_item(item: Item, all_ids: set[str]) -> list[str]:
     problems = []
     where = f"items/{item.id}.yaml"
@@ -59,17 +203,8 @@ def check_item(item: Item, all_ids: set[str]) -> list[str]:
         tr = item.translations.get(locale)
         if tr is None:
             problems.append(f"{where}: translation '{locale}' is missing")
-            continue
-        if not tr.keywords:
-            problems.append(f"{where}: {locale}: no keywords, so search cannot find it")
-        limit_sentence, _, limit_long = READABILITY[locale]
-        r = readability(tr.body, locale)
-        if r.mean_sentence > limit_sentence:
-            problems.append(f"{where}: {locale}: sentences average {r.mean_sentence:.1f} words "
-                            f"(plain language: at most {limit_sentence:.0f})")
-        if r.long_share > limit_long:
-            problems.append(f"{where}: {locale}: {r.long_share:.0%} long words "
-                            f"(plain language: at most {limit_long:.0%})")
+        else:
+            problems.extend(check_translation(where, locale, tr))
     for locale in item.translations:
         if locale not in SHIPPED_LOCALES:
             problems.append(f"{where}: translation '{locale}' is not a shipped locale ({', '.join(SHIPPED_LOCALES)})")
@@ -83,6 +218,23 @@ def check_item(item: Item, all_ids: set[str]) -> list[str]:
     return problems
 
 
+def check_service(service: Service, today: dt.date) -> list[str]:
+    problems = []
+    where = f"services/{service.country.lower()}.yaml: {service.id}"
+    for locale in SHIPPED_LOCALES:
+        if not (service.description.get(locale) or "").strip():
+            problems.append(f"{where}: description '{locale}' is missing")
+    if service.phone and not _PHONE.match(service.phone):
+        problems.append(f"{where}: phone '{service.phone}' is not a phone number")
+    if not service.phone and not service.url:
+        problems.append(f"{where}: needs a phone or a url")
+    if service.verified and not (service.source and service.last_verified):
+        problems.append(f"{where}: verified entries need a source and last_verified")
+    if service.last_verified and service.last_verified > today:
+        problems.append(f"{where}: last_verified is in the future")
+    return problems
+
+
 def check_library(lib: FileLibrary, today: dt.date | None = None) -> list[str]:
     today = today or dt.date.today()
     problems = list(lib.errors)
@@ -92,18 +244,7 @@ def check_library(lib: FileLibrary, today: dt.date | None = None) -> list[str]:
         if item.last_reviewed and item.last_reviewed > today:
             problems.append(f"items/{item.id}.yaml: last_reviewed is in the future")
     for service in lib.services.values():
-        where = f"services/{service.country.lower()}.yaml: {service.id}"
-        for locale in SHIPPED_LOCALES:
-            if not (service.description.get(locale) or "").strip():
-                problems.append(f"{where}: description '{locale}' is missing")
-        if service.phone and not _PHONE.match(service.phone):
-            problems.append(f"{where}: phone '{service.phone}' is not a phone number")
-        if not service.phone and not service.url:
-            problems.append(f"{where}: needs a phone or a url")
-        if service.verified and not (service.source and service.last_verified):
-            problems.append(f"{where}: verified entries need a source and last_verified")
-        if service.last_verified and service.last_verified > today:
-            problems.append(f"{where}: last_verified is in the future")
+        problems.extend(check_service(service, today))
     if not lib.items:
         problems.append("content/items: no items")
     return problems
@@ -138,7 +279,16 @@ def coverage(lib: FileLibrary) -> str:
 def main(settings: Settings) -> int:
     lib = read_library(settings.content_dir)
     problems = check_library(lib)
+    glossary_errors: list[str] = []
+    glossaries = read_glossaries(settings.content_dir, glossary_errors)
+    found = check_glossaries(lib, glossaries)
+    problems.extend(glossary_errors + found.problems)
     print(coverage(lib))
+    if found.warnings:
+        print(f"\n{len(found.warnings)} warning(s), from rules not yet switched on for a locale "
+              "(enforce_scope / enforce_terms in content/glossary/<locale>.yaml):")
+        for w in found.warnings:
+            print(f"  {w}")
     if problems:
         print(f"\n{len(problems)} problem(s):", file=sys.stderr)
         for p in problems:
