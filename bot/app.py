@@ -7,18 +7,38 @@ run the same code path with the same configuration.
 from __future__ import annotations
 
 import logging
+from collections import Counter
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.config import Settings
 from bot.content_repository import LibraryHolder, is_empty, load_files
+from bot.countries import warm as warm_countries
 from bot.db import make_engine, make_sessionmaker, migrate
+from bot.emergency import read_emergency
 from bot.engine import Engine
 from bot.feedback import DatabaseFeedbackSink
 from bot.i18n import Catalogs
+from bot.models import Organisation
 from bot.personal_data import PersonalData
 from bot.privacy import UserKeys, load_secret
 from bot.sessions import SessionStore, make_store
 
 log = logging.getLogger(__name__)
+
+# HELP before she has said where she is, when neither HELP_COUNTRIES nor any organisation's
+# countries are set: the three largest destinations of women's domestic work in the Gulf
+DEFAULT_HELP_COUNTRIES = ("SA", "AE", "QA")
+MAX_HELP_COUNTRIES = 3
+
+
+async def organisations_countries(sessionmaker: async_sessionmaker) -> tuple[str, ...]:
+    """The countries the organisations cover, the most common first, at most three."""
+    async with sessionmaker() as session:
+        rows = (await session.scalars(select(Organisation.countries))).all()
+    counts = Counter(code for countries in rows for code in (countries or []))
+    return tuple(code for code, _ in counts.most_common(MAX_HELP_COUNTRIES))
 
 
 class AppContext:
@@ -32,13 +52,19 @@ class AppContext:
         self.personal = PersonalData(self.store)  # every per-person namespace registers here
         self.user_keys = UserKeys(load_secret(settings))
         self.catalogs = Catalogs(settings.locales_dir)
-        self.content = LibraryHolder(self.sessionmaker, settings.content_refresh_seconds)
+        emergency, problems = read_emergency(settings.content_dir)
+        for problem in problems:
+            log.error("emergency numbers: %s", problem)
+        self.content = LibraryHolder(self.sessionmaker, settings.content_refresh_seconds, emergency)
         self.feedback = DatabaseFeedbackSink(self.sessionmaker, settings.comment_retention_days)
         self.engine = Engine(
             library=lambda: self.content.library, store=self.store, catalogs=self.catalogs,
             feedback=self.feedback, session_ttl=settings.session_ttl_seconds, personal=self.personal,
             feedback_daily_cap=settings.feedback_daily_cap,
-            comment_retention_days=settings.comment_retention_days)
+            comment_retention_days=settings.comment_retention_days,
+            help_countries=lambda: self.help_countries)
+        # whose emergency numbers HELP shows before she says where she is; set in start()
+        self.help_countries: tuple[str, ...] = settings.help_country_codes
 
     async def start(self, watch: bool = True) -> None:
         """Migrate, load content/ into an empty database, read the published library."""
@@ -49,6 +75,9 @@ class AppContext:
             for error in report.errors:
                 log.error("content: %s", error)
         await self.content.refresh(force=True)
+        if not self.help_countries:
+            self.help_countries = await organisations_countries(self.sessionmaker) or DEFAULT_HELP_COUNTRIES
+        warm_countries(self.catalogs.locales)
         if watch:
             self.content.start()
 

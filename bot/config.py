@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     content_dir: Path = ROOT / "content"
     locales_dir: Path = ROOT / "locales"
     default_locale: str = "en"
+    # countries whose emergency numbers HELP shows before she has said where she is
+    # (comma-separated ISO codes); empty: the organisations' countries
+    help_countries: str = ""
     content_refresh_seconds: float = 2.0
 
     # HTTP service
@@ -92,6 +95,10 @@ class Settings(BaseSettings):
     outbox_max_delay_seconds: float = 3600.0
     outbox_lease_seconds: float = 120.0  # a delivery not marked within this is tried again
     outbox_sweep_seconds: float = 5.0  # how often due and retried deliveries are picked up
+
+    @property
+    def help_country_codes(self) -> tuple[str, ...]:
+        return tuple(c.strip().upper() for c in self.help_countries.split(",") if c.strip())
 
     @property
     def sqlite_path(self) -> Path | None:

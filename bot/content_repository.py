@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content_files import read_library
 from bot.content_model import Item, Service, item_to_data, source_hash
+from bot.emergency import EmergencyNumbers
 from bot.library import Library
 from bot.models import ContentItem, ContentRevision, ContentVersion, utcnow
 from bot.models import Service as ServiceRow
@@ -187,10 +188,12 @@ async def build_library(sessionmaker: async_sessionmaker) -> Library:
 class LibraryHolder:
     """Holds the current Library and swaps in a new one when the revision counter moves."""
 
-    def __init__(self, sessionmaker: async_sessionmaker, interval: float = 2.0) -> None:
+    def __init__(self, sessionmaker: async_sessionmaker, interval: float = 2.0,
+                 emergency: dict[str, EmergencyNumbers] | None = None) -> None:
         self._sessionmaker = sessionmaker
         self._interval = interval
-        self.library = Library()
+        self._emergency = emergency or {}
+        self.library = Library(emergency=self._emergency)
         self._task: asyncio.Task | None = None
 
     async def refresh(self, force: bool = False) -> bool:
@@ -198,7 +201,9 @@ class LibraryHolder:
         revision = await current_revision(self._sessionmaker)
         if not force and revision == self.library.revision and self.library.items:
             return False
-        self.library = await build_library(self._sessionmaker)
+        library = await build_library(self._sessionmaker)
+        library.emergency = self._emergency
+        self.library = library
         return True
 
     async def _watch(self) -> None:

@@ -16,6 +16,7 @@ class Event:
     payload: str | None = None  # a Choice.payload she picked
     locale_hint: str | None = None  # e.g. Telegram's language_code
     unsupported: str | None = None  # sticker, photo, voice...: what she sent that we can't read
+    country_hint: str | None = None  # her SIM's country (SMS): suggested to her, never assumed
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,9 @@ class Reply:
     replaces_menu: bool = False  # a navigation step: may edit the previous menu in place
 
 
-# what the next typed text means: a menu search, a language name, or a comment to keep
-State = Literal["menu", "lang", "comment"]
+# what the next typed text means: a menu search, a language name, a comment to keep, or a
+# country's name (for the question in Session.country_for)
+State = Literal["menu", "lang", "comment", "country"]
 STATES: tuple[str, ...] = get_args(State)
 
 
@@ -58,6 +60,8 @@ class Session:
     state: State = "menu"
     stage: str | None = None  # her migration stage, if she chose to say it
     country: str | None = None  # the country she asked about, if she chose to say it
+    country_for: str | None = None  # the payload head a typed country name answers
+    sim_country: str | None = None  # her SIM's country (SMS): offered in HELP for her to confirm
     choices: list[str] = field(default_factory=list)  # payloads of the last reply, for "reply 2"
     last_item: str | None = None
     consent: bool | None = None

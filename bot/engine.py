@@ -20,7 +20,7 @@ from bot import keywords
 from bot.commands import TYPED, slash_command
 from bot.conversation import Event, Reply, Session, TurnResult
 from bot.feedback import CAP_PREFIX, RATED_PREFIX, FeedbackSink
-from bot.flows import deletion, feedback, navigation, profile, support
+from bot.flows import country_choice, deletion, feedback, navigation, profile, support
 from bot.flows.navigation import render_item
 from bot.flows.screens import menu
 from bot.i18n import Catalogs, Translator, negotiate
@@ -34,6 +34,7 @@ __all__ = ["Deps", "Engine", "Turn", "clean_text", "render_item"]
 log = logging.getLogger(__name__)
 
 SESSION_PREFIX = "s:"
+SHORT_TEXT_WORDS = 5  # up to this many words, a near country name is asked about before searching
 MAX_INPUT = 1000  # characters of a message we look at; the rest is ignored, not an error
 _BIDI_AND_CONTROL = re.compile(
     "[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064"
@@ -60,6 +61,7 @@ class Deps:
     feedback_daily_cap: int
     comment_retention_days: int
     today: Callable[[], dt.date]
+    help_countries: Callable[[], tuple[str, ...]]  # whose numbers HELP shows before she says where she is
 
 
 @dataclass
@@ -91,7 +93,7 @@ Handler = Callable[[Turn, str], Awaitable[list[Reply]]]
 # head -> handler: every payload a reply can carry is answered by exactly one of these
 HANDLERS: dict[Head, Handler] = {
     **navigation.HANDLERS, **support.HANDLERS, **feedback.HANDLERS, **profile.HANDLERS,
-    **deletion.HANDLERS,
+    **deletion.HANDLERS, **country_choice.HANDLERS,
 }
 assert set(HANDLERS) == set(Head), f"payload heads without a handler: {set(Head) - set(HANDLERS)}"
 
@@ -102,7 +104,8 @@ class Engine:
     def __init__(self, *, library: Callable[[], Library], store: SessionStore, catalogs: Catalogs,
                  feedback: FeedbackSink, session_ttl: int, personal: PersonalData | None = None,
                  feedback_daily_cap: int = 20, comment_retention_days: int = 180,
-                 today: Callable[[], dt.date] | None = None) -> None:
+                 today: Callable[[], dt.date] | None = None,
+                 help_countries: Callable[[], tuple[str, ...]] = tuple) -> None:
         self._library = library
         self._store = store
         self._ttl = session_ttl
@@ -112,7 +115,8 @@ class Engine:
         personal.register_prefix(CAP_PREFIX, "feedback: daily cap")
         self.deps = Deps(store=store, feedback=feedback, catalogs=catalogs, personal=personal,
                          feedback_daily_cap=feedback_daily_cap, comment_retention_days=comment_retention_days,
-                         today=today or (lambda: dt.datetime.now(dt.timezone.utc).date()))
+                         today=today or (lambda: dt.datetime.now(dt.timezone.utc).date()),
+                         help_countries=help_countries)
 
     # -- entry points -----------------------------------------------------------------
 
@@ -121,6 +125,8 @@ class Engine:
         data = await self._store.get(SESSION_PREFIX + event.user_key)
         session = Session.from_dict(data)
         locale = session.locale or negotiate(event.locale_hint)
+        if event.country_hint and not session.sim_country:
+            session.sim_country = event.country_hint
         turn = Turn(event, session, self.deps.catalogs.get(locale), self._library(), self.deps)
         turn.run = lambda payload: self._on_payload(turn, payload)
         try:
@@ -167,14 +173,23 @@ class Engine:
         return await self._typed(turn, text)
 
     async def _typed(self, turn: Turn, text: str) -> list[Reply]:
-        """Free text that is no command: a comment, a language name, or a search."""
+        """Free text that is no command: a comment, a language or country name, or a search."""
         if not text:
             return [menu(turn, turn._("I did not get a message. Type a word, or choose from the menu."))]
-        if turn.session.state == "comment":
+        state = turn.session.state
+        if state == "comment":
             return await feedback.save_comment(turn, text)
-        if turn.session.state == "lang":
+        if state == "lang":
             return navigation.language_from_text(turn, text)
-        return navigation.search(turn, text)
+        if state == "country":
+            return await country_choice.from_text(turn, text)
+        found = country_choice.said_country(turn, text)
+        if found.exact:  # "I am in Kuwait": the menus, help and services now fit where she is
+            return await turn.run(pay(Head.COUNTRY, found.code))
+        if found.candidates and len(text.split()) <= SHORT_TEXT_WORDS:  # "I am in Guinea", "Kuwiat"
+            return country_choice.did_you_mean(turn, found, Head.COUNTRY)
+        return navigation.search(turn, text) or country_choice.did_you_mean(turn, found, Head.COUNTRY) or [
+            menu(turn, turn._("I did not find anything for those words. Try other words, or choose a topic."))]
 
     @staticmethod
     def _command(turn: Turn, text: str) -> str | None:

@@ -6,12 +6,13 @@ import logging
 from functools import lru_cache
 from pathlib import Path
 
-from babel import Locale, negotiate_locale
+from babel import negotiate_locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from bot.config import RTL_LOCALES, SHIPPED_LOCALES
+from bot.countries import country_name
 
 log = logging.getLogger(__name__)
 DOMAIN = "messages"
@@ -71,7 +72,7 @@ class Translator:
     def country(self, code: str | None) -> str:
         if not code or code == "INT":
             return self.gettext("International")
-        return Locale.parse(self.locale).territories.get(code, code)
+        return country_name(code, self.locale) or code
 
 
 class Catalogs:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.content_model import Item, Service
+from bot.emergency import EmergencyNumber, EmergencyNumbers, numbers_for
 from bot.search import SearchIndex
 
 
@@ -15,6 +16,7 @@ class Library:
     items: dict[str, Item] = field(default_factory=dict)
     services: list[Service] = field(default_factory=list)
     revision: int = 0
+    emergency: dict[str, EmergencyNumbers] = field(default_factory=dict)  # content/emergency, by country
     _index: dict[str, SearchIndex] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -26,13 +28,21 @@ class Library:
 
     def in_section(self, section: str, stage: str | None = None,
                    country: str | None = None) -> list[Item]:
-        return [i for i in self.items.values() if i.section == section and i.applies_to(stage, country)]
+        """Items of a section that fit her; those about her country first."""
+        found = [i for i in self.items.values() if i.section == section and i.applies_to(stage, country)]
+        return sorted(found, key=lambda i: not (country and country in i.countries))
 
-    def search(self, locale: str, text: str, limit: int = 3) -> list[Item]:
+    def search(self, locale: str, text: str, limit: int = 3, country: str | None = None) -> list[Item]:
+        """Best matches; among them, items about her country first."""
         index = self._index.get(locale)
         if index is None:
             return []
-        return [self.items[i] for i in index.search(text, limit)]
+        found = [self.items[i] for i in index.search(text, limit)]
+        return sorted(found, key=lambda i: not (country and country in i.countries))
+
+    def emergency_numbers(self, country: str | None) -> list[EmergencyNumber]:
+        """The country's emergency numbers in the order HELP shows them."""
+        return numbers_for(self.emergency, country)
 
     def services_in(self, country: str | None, *, emergency: bool | None = None,
                     category: str | None = None) -> list[Service]:

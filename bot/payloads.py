@@ -27,6 +27,7 @@ class Head(StrEnum):
     SITUATION = "me"  # "my situation": asks her stage, then country
     STAGE = "st"  # st:<stage>|-
     COUNTRY = "co"  # co:<country>|-
+    TYPE_COUNTRY = "tc"  # tc:<head>: "another country": she types its name for that question
     DELETE = "d"  # d: ask; d:y delete; d:n keep
     FEEDBACK = "fb"  # the feedback menu
     CONSENT = "ok"  # ok:y | ok:n

@@ -42,6 +42,7 @@ from bot.channels.gateway import Gateway, GatewayHttp, Inbound, Malformed, Parts
 from bot.channels.gateways import gateway_classes
 from bot.channels.sms_render import gsm, keyword, plan_sms
 from bot.conversation import Event
+from bot.countries import country_from_phone
 from bot.http_body import BodyTooLarge, read_body
 from bot.models import OptOut
 from bot.payloads import Head
@@ -182,7 +183,8 @@ class SmsCore:
         stop_locale = keywords.match("stop", text) if text else None
         if stop_locale:
             return await self._stop(inbound, user_key, stop_locale, gateway_confirms_stop)
-        event = Event(inbound.channel, user_key, text=inbound.text, unsupported=inbound.unsupported)
+        event = Event(inbound.channel, user_key, text=inbound.text, unsupported=inbound.unsupported,
+                      country_hint=country_from_phone(inbound.phone))
         if await self.is_opted_out(user_key):
             folded = " ".join(text.casefold().split())
             if folded in RESUME_WORDS or keywords.match("menu", text):

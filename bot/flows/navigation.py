@@ -85,9 +85,10 @@ async def on_item(turn: Turn, item_id: str) -> list[Reply]:
 
 
 def search(turn: Turn, text: str) -> list[Reply]:
-    found = turn.library.search(turn.locale, text)
+    """Items matching her words; [] when nothing does."""
+    found = turn.library.search(turn.locale, text, country=turn.session.country)
     if not found:
-        return [menu(turn, turn._("I did not find anything for those words. Try other words, or choose a topic."))]
+        return []
     intro = turn.t.ngettext("I found this:", "I found these:", len(found))
     choices = [Choice(item.text(turn.locale).title, pay(Head.ITEM, item.id)) for item in found]
     choices.append(Choice(turn._("Get help now"), Head.HELP))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.conversation import Choice, Reply
+from bot.countries import COUNTRIES, picker_page
 from bot.i18n import LANGUAGE_NAMES
 from bot.labels import SECTION_LABELS
 from bot.payloads import SKIP, Head, pay
@@ -44,12 +45,18 @@ def language_choice(turn: Turn, text: str) -> Reply:
     return Reply(text, turn.locale, choices, replaces_menu=True)
 
 
+PICKER_SIZE = 8  # main destinations and origins shown as choices; any other is typed
+
+
 def country_pick(turn: Turn, head: Head, question: str, skip_label: str | None = None) -> Reply:
-    """The countries of the services directory, then "Skip" (or `skip_label`)."""
-    choices = [Choice(turn.t.country(c), pay(head, c)) for c in turn.library.countries()]
+    """The main destinations and origins, "Another country" (she types it), then "Skip"."""
+    codes = picker_page(0, PICKER_SIZE, turn.locale).codes
+    choices = [Choice(turn.t.country(c), pay(head, c)) for c in codes]
+    choices.append(Choice(turn._("Another country"), pay(Head.TYPE_COUNTRY, head)))
     choices.append(Choice(skip_label or turn._("Skip"), pay(head, SKIP)))
     return Reply(question, turn.locale, tuple(choices), replaces_menu=True)
 
 
 def is_country(arg: str) -> bool:
-    return len(arg) == 2 and arg.isalpha() and arg.isupper()
+    """Any UN member state or main territory, as its ISO code."""
+    return arg in COUNTRIES

@@ -1,0 +1,38 @@
+"""HELP gives a number she can dial, wherever she says she is, in words of her own language."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from babel import Locale
+
+from bot.config import SHIPPED_LOCALES
+from bot.emergency import UN_MEMBER_STATES
+from tests.bot.conversation_driver import Woman
+
+I_AM_IN = {"en": "I am in {}", "fr": "je suis en {}", "es": "estoy en {}", "ar": "أنا في {}", "ru": "я в {}",
+           "id": "saya di {}"}
+HELP = {"en": "HELP", "fr": "AIDE", "es": "AYUDA", "ar": "مساعدة", "ru": "ПОМОЩЬ", "id": "TOLONG"}
+DIALABLE = re.compile(r"(?<![\w/.])\+?\d[\d \-]{0,14}\d(?![\w/])")
+
+
+def dialable_numbers(text: str) -> list[str]:
+    return DIALABLE.findall(text)
+
+
+@pytest.mark.parametrize("locale", SHIPPED_LOCALES)
+async def test_help_after_naming_any_un_member_state_gives_a_number(ctx, locale):
+    names = Locale.parse(locale).territories
+    missing = []
+    for n, code in enumerate(sorted(UN_MEMBER_STATES)):
+        woman = Woman(ctx.engine, user_key=f"{locale}-{code}-{n}".ljust(40, "x"))
+        await woman.says("hi")
+        await woman.picks(f"l:{locale}")
+        said = await woman.says(I_AM_IN[locale].format(names[code]))
+        if any(c.payload == f"co:{code}" for c in said.choices):  # "did you mean…?": she picks hers
+            await woman.picks(f"co:{code}")
+        reply = await woman.says(HELP[locale])
+        if not dialable_numbers(reply.text.split("\n\n", 2)[1]):
+            missing.append(code)
+    assert missing == [], f"no number right after the first line of HELP for {missing}"
