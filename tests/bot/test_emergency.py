@@ -21,8 +21,7 @@ CONTENT = Path(__file__).resolve().parents[2] / "content"
 
 # Member states no public source could be found for yet (each is named in the hand-over report).
 NOT_YET_SOURCED: set[str] = {
-    "AG", "DJ", "ER", "FM", "GQ", "GW", "KM", "KP", "LY", "MH", "MZ", "NR", "SL", "ST", "TD", "TM",
-    "TV",
+    "AG", "ER", "FM", "GQ", "GW", "KM", "KP", "LY", "MH", "SL", "ST", "TM", "TV",
 }
 
 # Police, ambulance, fire and general numbers Google's libphonenumber (ShortNumberMetadata,
@@ -66,6 +65,7 @@ NOT_IN_LIBPHONENUMBER: set[tuple[str, str]] = {
     ("MV", "1478"),
     ("MV", "911"),
     ("MW", "990"),
+    ("MZ", "112"),
     ("NA", "211111"),
     ("NG", "112"),
     ("NP", "1144"),
@@ -79,6 +79,7 @@ NOT_IN_LIBPHONENUMBER: set[tuple[str, str]] = {
     ("SS", "122"),
     ("SS", "777"),
     ("SV", "132"),
+    ("TD", "2251 4242"),
     ("TH", "1155"),
     ("TN", "193"),
     ("UG", "112"),
