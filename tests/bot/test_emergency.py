@@ -21,7 +21,7 @@ CONTENT = Path(__file__).resolve().parents[2] / "content"
 
 # Member states no public source could be found for yet (each is named in the hand-over report).
 NOT_YET_SOURCED: set[str] = {
-    "AG", "ER", "FM", "GQ", "GW", "KM", "KP", "LY", "MH", "SL", "ST", "TM", "TV",
+    "AG", "ER", "FM", "GQ", "GW", "KM", "KP", "MH", "SL", "ST", "TM", "TV",
 }
 
 # Police, ambulance, fire and general numbers Google's libphonenumber (ShortNumberMetadata,
@@ -55,6 +55,7 @@ NOT_IN_LIBPHONENUMBER: set[tuple[str, str]] = {
     ("LA", "1195"),
     ("LK", "1990"),
     ("LS", "1112"),
+    ("LY", "1412"),
     ("MA", "112"),
     ("ML", "80 00 11 14"),
     ("ML", "80 00 11 15"),
