@@ -21,7 +21,7 @@ CONTENT = Path(__file__).resolve().parents[2] / "content"
 
 # Member states no public source could be found for yet (each is named in the hand-over report).
 NOT_YET_SOURCED: set[str] = {
-    "ER", "GQ", "GW", "KM", "KP", "MH", "SL", "ST", "TM", "TV",
+    "ER", "GQ", "GW", "KM", "KP", "MH", "ST", "TM", "TV",
 }
 
 # Police, ambulance, fire and general numbers Google's libphonenumber (ShortNumberMetadata,
@@ -73,6 +73,7 @@ NOT_IN_LIBPHONENUMBER: set[tuple[str, str]] = {
     ("PE", "106"),
     ("PG", "112"),
     ("PG", "1800 100"),
+    ("SL", "117"),
     ("SM", "112"),
     ("SN", "123"),
     ("SR", "110"),
