@@ -21,7 +21,7 @@ CONTENT = Path(__file__).resolve().parents[2] / "content"
 
 # Member states no public source could be found for yet (each is named in the hand-over report).
 NOT_YET_SOURCED: set[str] = {
-    "ER", "GQ", "GW", "KM", "KP", "MH", "ST", "TV",
+    "ER", "GQ", "GW", "KM", "MH", "ST", "TV",
 }
 
 # Police, ambulance, fire and general numbers Google's libphonenumber (ShortNumberMetadata,
@@ -50,6 +50,7 @@ NOT_IN_LIBPHONENUMBER: set[tuple[str, str]] = {
     ("KE", "911"),
     ("KG", "112"),
     ("KI", "188"),
+    ("KP", "110"),
     ("LA", "1190"),
     ("LA", "1191"),
     ("LA", "1195"),
