@@ -193,3 +193,6 @@ class OptOut(Base):
 
     user_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+from bot import inbox_models as _inbox_models  # noqa: E402,F401  (the inbox tables, on Base.metadata for alembic)

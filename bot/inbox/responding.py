@@ -60,9 +60,10 @@ async def list_threads(session: AsyncSession, org_id: int, flt: ThreadFilter, li
     if flt.newer_than_hours is not None:
         where.append(InboxThread.created_at >= now - dt.timedelta(hours=flt.newer_than_hours))
     total = await session.scalar(select(func.count()).select_from(InboxThread).where(*where))
-    live_first = case((InboxThread.status.in_(LIVE_STATUSES), 0), else_=1)
-    rows = await session.scalars(select(InboxThread).where(*where).order_by(
-        live_first, InboxThread.urgent.desc(), InboxThread.created_at, InboxThread.id).limit(limit).offset(offset))
+    order = [InboxThread.urgent.desc(), InboxThread.created_at, InboxThread.id]
+    if flt.status == "all":  # only then do live and finished threads mix
+        order.insert(0, case((InboxThread.status.in_(LIVE_STATUSES), 0), else_=1))
+    rows = await session.scalars(select(InboxThread).where(*where).order_by(*order).limit(limit).offset(offset))
     return list(rows), int(total or 0)
 
 

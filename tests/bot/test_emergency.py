@@ -21,8 +21,7 @@ CONTENT = Path(__file__).resolve().parents[2] / "content"
 
 # Member states no public source could be found for yet (each is named in the hand-over report).
 NOT_YET_SOURCED: set[str] = {
-    "AG", "DJ", "ER", "FM", "GQ", "GW", "KM", "KP", "LY", "MH", "MZ", "NR", "SL", "ST", "TD", "TM",
-    "TV",
+    "ER", "GQ", "GW", "KM", "MH", "ST", "TV",
 }
 
 # Police, ambulance, fire and general numbers Google's libphonenumber (ShortNumberMetadata,
@@ -51,11 +50,13 @@ NOT_IN_LIBPHONENUMBER: set[tuple[str, str]] = {
     ("KE", "911"),
     ("KG", "112"),
     ("KI", "188"),
+    ("KP", "110"),
     ("LA", "1190"),
     ("LA", "1191"),
     ("LA", "1195"),
     ("LK", "1990"),
     ("LS", "1112"),
+    ("LY", "1412"),
     ("MA", "112"),
     ("ML", "80 00 11 14"),
     ("ML", "80 00 11 15"),
@@ -66,12 +67,14 @@ NOT_IN_LIBPHONENUMBER: set[tuple[str, str]] = {
     ("MV", "1478"),
     ("MV", "911"),
     ("MW", "990"),
+    ("MZ", "112"),
     ("NA", "211111"),
     ("NG", "112"),
     ("NP", "1144"),
     ("PE", "106"),
     ("PG", "112"),
     ("PG", "1800 100"),
+    ("SL", "117"),
     ("SM", "112"),
     ("SN", "123"),
     ("SR", "110"),
@@ -79,6 +82,7 @@ NOT_IN_LIBPHONENUMBER: set[tuple[str, str]] = {
     ("SS", "122"),
     ("SS", "777"),
     ("SV", "132"),
+    ("TD", "2251 4242"),
     ("TH", "1155"),
     ("TN", "193"),
     ("UG", "112"),

@@ -118,7 +118,8 @@ class SettingsIn(ApiModel):
     languages: list[Locale] = Field(default_factory=list, description="[] = every language")
     answer_time_hours: int = Field(default=48, ge=1, le=24 * 30)
     working_hours: SafeStr = Field(default="", max_length=120)
-    webhook_url: str | None = Field(default=None, max_length=300, pattern=r"^https?://[^\s]+$")
+    webhook_url: str | None = Field(default=None, max_length=300, pattern=r"^https://[^\s/]+(/[^\s]*)?$",
+                                    description="https only; receives no text, only what question, language, country, urgent")
     webhook_secret: SafeStr | None = Field(default=None, min_length=16, max_length=200,
                                            description="HMAC-SHA256 key for X-Signature-256; write-only")
 

@@ -70,8 +70,9 @@ async def test_settings_are_for_admins_and_never_show_the_webhook_secret(rig) ->
     assert (await c.get("/inbox/settings", headers=rig.h("kenya", "admin"))).json()["answer_time_hours"] == 12
     for role in ("responder", "editor", "analyst", "reviewer"):
         assert (await c.get("/inbox/settings", headers=rig.h("kenya", role))).status_code == 403
-    bad = await c.put("/inbox/settings", headers=rig.h("kenya", "admin"), json={"languages": ["xx"]})
-    assert bad.status_code == 422
+    for bad in ({"languages": ["xx"]}, {"webhook_url": "http://cso.example/hook"}, {"answer_time_hours": 0},
+                {"webhook_url": "https://cso.example/hook", "webhook_secret": "short"}):
+        assert (await c.put("/inbox/settings", headers=rig.h("kenya", "admin"), json=bad)).status_code == 422, bad
 
 
 async def test_a_question_answered_end_to_end_with_an_item_rendered_for_her_channel(rig) -> None:
