@@ -20,23 +20,13 @@ from bot.conversation import Choice, Reply
 from bot.emergency import EmergencyNumber
 from bot.flows.profile import profile_fields
 from bot.flows.screens import back, country_pick, is_country
-from bot.i18n import N_
+from bot.labels import ANY_MOBILE, KIND_LABELS
 from bot.payloads import SKIP, Head, pay
 
 if TYPE_CHECKING:
     from bot.engine import Turn
 
 INTERNATIONAL_SHOWN = 3
-ANY_MOBILE = N_("From a mobile phone, try 112 or 911: mobile networks connect them to the local emergency service.")
-KIND_LABELS = {
-    "general": N_("Emergency (police, ambulance, fire)"),
-    "police": N_("Police"),
-    "ambulance": N_("Ambulance"),
-    "fire": N_("Fire"),
-    "women": N_("Violence against women"),
-    "trafficking": N_("Trafficking"),
-    "child": N_("Children"),
-}
 
 
 def format_number(turn: Turn, number: EmergencyNumber) -> str:
