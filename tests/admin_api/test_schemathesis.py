@@ -12,9 +12,9 @@ import asyncio
 import traceback
 
 import requests
+import schemathesis
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
-import schemathesis
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.hypothesis.examples import generate_many
 from schemathesis.generation.modes import GenerationMode
