@@ -9,17 +9,20 @@ the disclosure control guarantees.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin_api import feedback_queries as fq
 from admin_api.api.deps import Analyst, CtxDep, Limit, Offset, SessionDep
 from admin_api.audit import audit
 from admin_api.errors import field_error
 from admin_api.roles import Actor
+from bot.app import AppContext
 from bot.content_model import Stage
 from bot.models import utcnow
 
@@ -75,7 +78,7 @@ def _filters(period_from: dt.date | None, period_to: dt.date | None, country: st
                       theme=theme, locale=locale, channel=channel, kind=kind, item=item)
 
 
-async def _answer(ctx: Any, session: Any, actor: Actor, query: fq.TableQuery, fmt: str,
+async def _answer(ctx: AppContext, session: AsyncSession, actor: Actor, query: fq.TableQuery, fmt: str,
                   name: str) -> Any:
     try:
         published = await fq.table(session, actor, query, ctx.settings.suppression_k)
@@ -102,7 +105,6 @@ def _query(by: str | None, filters: fq.Filters, *, allow_empty: bool = False, ma
 
 
 def _replace_kind(filters: fq.Filters, kind: str | None) -> fq.Filters:
-    from dataclasses import replace
     return replace(filters, kind=kind)
 
 
