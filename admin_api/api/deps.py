@@ -19,7 +19,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from admin_api.api.common import MAX_VERSION, SafeStr
 from admin_api.errors import forbidden
 from admin_api.keys import hash_key
-from admin_api.roles import EDIT, EVERYONE, MANAGE_KEYS, READ_AUDIT, READ_CONTENT, READ_FEEDBACK, REVIEW, SUBMIT, Actor
+from admin_api.roles import (
+    EDIT,
+    EVERYONE,
+    INBOX_SETTINGS,
+    MANAGE_KEYS,
+    READ_AUDIT,
+    READ_CONTENT,
+    READ_FEEDBACK,
+    RESPOND,
+    REVIEW,
+    SUBMIT,
+    Actor,
+)
 from bot.app import AppContext
 from bot.config import SHIPPED_LOCALES
 from bot.content_model import ID_PATTERN
@@ -118,6 +130,8 @@ Reviewer = Annotated[Actor, Depends(require(*REVIEW))]
 Analyst = Annotated[Actor, Depends(require(*READ_FEEDBACK))]
 KeyAdmin = Annotated[Actor, Depends(require(*MANAGE_KEYS))]
 AuditReader = Annotated[Actor, Depends(require(*READ_AUDIT))]
+Responder = Annotated[Actor, Depends(require(*RESPOND))]
+InboxAdmin = Annotated[Actor, Depends(require(*INBOX_SETTINGS))]
 
 
 # -- path, query and header types shared by routes ----------------------------------------
