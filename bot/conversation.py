@@ -17,6 +17,7 @@ class Event:
     locale_hint: str | None = None  # e.g. Telegram's language_code
     unsupported: str | None = None  # sticker, photo, voice...: what she sent that we can't read
     country_hint: str | None = None  # her SIM's country (SMS): suggested to her, never assumed
+    event_id: str | None = None  # keyed hash of the gateway's message id: what she gives counts once
 
 
 @dataclass(frozen=True)

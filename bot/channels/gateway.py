@@ -168,6 +168,11 @@ class Gateway(ABC):
         """Deliver texts through the gateway's API (gateways that do not answer inline)."""
         raise NotImplementedError(f"{self.name} answers inline only")
 
+    def busy(self) -> Response:
+        """Another attempt at this message is being processed: ask the gateway to retry later
+        (a gateway answering inline gets an empty answer: the other attempt answers her)."""
+        return self.acknowledge([]) if self.answers_inline else Response(status_code=503, headers={"Retry-After": "30"})
+
     def confirms_stop(self, inbound: Inbound) -> bool:
         """True where the gateway itself confirms STOP and blocks our confirmation."""
         return False
