@@ -45,6 +45,8 @@ from bot.sessions import MemoryStore
 PG = "postgresql://postgres@127.0.0.1:5432"
 COUNTRIES = ("LB", "JO", "SA", "AE", "QA", "KW", "MY", "KE")
 LIVE = ("open", "claimed", "answered")
+LIVE_INDEX = ("CREATE INDEX ix_bench_live_threads ON inbox_threads (org_id, urgent DESC, created_at, id) "
+              "WHERE status IN ('open', 'claimed', 'answered')")
 BARE_LIST = ("SELECT id, code, locale, channel, country, status, urgent, created_at FROM inbox_threads "
              "WHERE org_id = :org AND status IN ('open', 'claimed', 'answered'){extra} "
              "ORDER BY urgent DESC, created_at, id LIMIT 50")
@@ -92,9 +94,37 @@ async def timed(fn, iterations: int) -> tuple[list[float], float]:
     return latencies, time.perf_counter() - start
 
 
+async def list_case(ctx: AppContext, client: httpx.AsyncClient, key: str, org_id: int, backend: str,
+                    params: dict[str, str], iterations: int) -> list[dict]:
+    """The bare SELECT, list_threads and the HTTP route for one filter, in turn."""
+    from bot.inbox import responding
+
+    extra = " AND country = :c AND locale = :l" if params else ""
+    sql = text(BARE_LIST.format(extra=extra))
+    args = {"org": org_id, **({"c": params["country"], "l": params["locale"]} if params else {})}
+    flt = responding.ThreadFilter(country=params.get("country"), locale=params.get("locale"))
+
+    async def bare() -> None:
+        async with ctx.sessionmaker() as session:
+            assert len((await session.execute(sql, args)).all()) == 50
+
+    async def listed() -> None:
+        async with ctx.sessionmaker() as session:
+            rows, total = await responding.list_threads(session, org_id, flt, 50, 0)
+            assert len(rows) == 50 and total > 50
+
+    async def http() -> None:
+        r = await client.get("/inbox/threads", params={"limit": 50, **params}, headers={"Authorization": f"Bearer {key}"})
+        assert r.status_code == 200 and len(r.json()["threads"]) == 50, r.text
+
+    return [summary(name, *await timed(fn, iterations))
+            for name, fn in ((f"{backend} bare SELECT ... LIMIT 50", bare),
+                             (f"{backend} list_threads (page + total)", listed),
+                             (f"{backend} GET /inbox/threads", http))]
+
+
 async def list_latency(backend: str, url: str, n: int, iterations: int) -> str:
     from admin_api.main import create_admin_app
-    from bot.inbox import responding
     from tests.admin_api.conftest import make_key, make_org
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-inbox-"))
@@ -109,33 +139,15 @@ async def list_latency(backend: str, url: str, n: int, iterations: int) -> str:
         print(f"  {backend}: {n:,} threads written in {time.perf_counter() - t0:.1f} s", flush=True)
         app = create_admin_app(ctx)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://b") as client:
-            for case, extra, params in (("live, urgent first", "", {}),
-                                        ("live, country LB, Arabic", " AND country = :c AND locale = :l",
-                                         {"country": "LB", "locale": "ar"})):
-                sql = text(BARE_LIST.format(extra=extra))
-                args = {"org": org_id, **({"c": "LB", "l": "ar"} if extra else {})}
-                flt = responding.ThreadFilter(country=params.get("country"), locale=params.get("locale"))
-
-                async def bare(sql=sql, args=args) -> None:
+            for label in ("", ", with the suggested partial index"):
+                if label:  # what an index on live threads in list order would give (not in the schema)
                     async with ctx.sessionmaker() as session:
-                        assert len((await session.execute(sql, args)).all()) == 50
-
-                async def listed(flt=flt) -> None:
-                    async with ctx.sessionmaker() as session:
-                        rows, total = await responding.list_threads(session, org_id, flt, 50, 0)
-                        assert len(rows) == 50 and total > 50
-
-                async def http(params=params) -> None:
-                    r = await client.get("/inbox/threads", params={"limit": 50, **params},
-                                         headers={"Authorization": f"Bearer {key}"})
-                    assert r.status_code == 200 and len(r.json()["threads"]) == 50, r.text
-
-                rows = []
-                for name, fn in ((f"{backend} bare SELECT ... LIMIT 50", bare),
-                                 (f"{backend} list_threads (page + total)", listed),
-                                 (f"{backend} GET /inbox/threads", http)):
-                    rows.append(summary(name, *await timed(fn, iterations)))
-                out.append(f"**{backend}, {case}**\n\n" + table(rows, baseline=rows[0]["name"]))
+                        await session.execute(text(LIVE_INDEX))
+                        await session.execute(text("ANALYZE"))
+                        await session.commit()
+                for case, params in (("live, urgent first", {}), ("live, country LB, Arabic", {"country": "LB", "locale": "ar"})):
+                    rows = await list_case(ctx, client, key, org_id, backend, params, iterations)
+                    out.append(f"**{backend}, {case}{label}**\n\n" + table(rows, baseline=rows[0]["name"]))
     finally:
         await ctx.stop()
     return "\n\n".join(out)
@@ -210,7 +222,8 @@ async def bare_loop(bot, n: int, chat0: int, in_flight: int) -> tuple[list[float
     return latencies, time.perf_counter() - start
 
 
-async def outbox_run(tg, n: int, chat0: int, *, limits: bool, null: bool = False) -> tuple[list[float], float]:
+async def outbox_run(tg, n: int, chat0: int, *, limits: bool, null: bool = False,
+                     direct: bool = False) -> tuple[list[float], float]:
     from telegram.ext import ExtBot
 
     from bot.addresses import Address
@@ -251,6 +264,9 @@ async def outbox_run(tg, n: int, chat0: int, *, limits: bool, null: bool = False
                 await session.commit()
                 ids.append(row.id)
         start = time.perf_counter()
+        if direct:  # no taskiq: Outbox.deliver one after another
+            for outbox_id in ids:
+                await services.outbox.deliver(outbox_id)
         await services.dispatcher.kick(*ids)
         while len(sender.sent_at) < n:
             await asyncio.sleep(0.01)
@@ -275,7 +291,9 @@ async def delivery(answers: int, limited: int) -> str:
         rows.append(summary("bare loop of send_message, one at a time", *await bare_loop(bare, answers, 8_100_000_000, 1)))
         rows.append(summary("bare send_message, 20 in flight", *await bare_loop(bare, answers, 8_200_000_000, 20)))
         await bare.shutdown()
-        rows.append(summary("outbox alone (sender sends nothing)",
+        rows.append(summary("Outbox.deliver one at a time, no taskiq (sender sends nothing)",
+                            *await outbox_run(tg, answers, 8_240_000_000, limits=False, null=True, direct=True)))
+        rows.append(summary("outbox via taskiq in-process (sender sends nothing)",
                             *await outbox_run(tg, answers, 8_250_000_000, limits=False, null=True)))
         rows.append(summary("outbox -> PTB + FloodControl, limits lifted",
                             *await outbox_run(tg, answers, 8_300_000_000, limits=False)))
