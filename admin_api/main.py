@@ -8,7 +8,21 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from admin_api import errors
-from admin_api.api.routes import audit, canned, content, dashboard, feedback, inbox, io, keys, me, preview, services
+from admin_api.api.routes import (
+    audit,
+    canned,
+    content,
+    dashboard,
+    feedback,
+    inbox,
+    inbox_insights,
+    inbox_page,
+    io,
+    keys,
+    me,
+    preview,
+    services,
+)
 from admin_api.middleware import BodyLimit
 from bot.app import AppContext
 
@@ -49,6 +63,7 @@ def create_admin_app(ctx: AppContext, *, manage_ctx: bool = False) -> FastAPI:
     errors.install(app)
     limit = ctx.settings.max_body_bytes
     app.add_middleware(BodyLimit, limit=limit, import_limit=limit * IMPORT_LIMIT_FACTOR)
-    for module in (me, keys, content, services, preview, io, audit, feedback, dashboard, canned, inbox):
+    for module in (me, keys, content, services, preview, io, audit, feedback, dashboard, canned, inbox_insights, inbox,
+                   inbox_page):
         app.include_router(module.router)
     return app
