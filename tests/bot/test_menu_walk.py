@@ -42,7 +42,7 @@ async def _walk(ctx, locale: str) -> dict[str, str]:
         woman = Woman(ctx.engine, user_key=f"walk-{locale}-{n}".ljust(40, "0"))
         await woman.says("hi")
         await woman.picks(f"l:{locale}")
-        reply = await woman.picks(payload)
+        await woman.picks(payload)
         seen[payload] = "\n".join(r.text for r in woman.replies)
         # a turn may send a message without choices (HELP's numbers) before the one with them
         assert woman.last.choices, f"dead end after {payload!r}"
