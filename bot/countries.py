@@ -1,5 +1,8 @@
 """Countries: the set the service knows, and finding one in what a woman types.
 
+(Over 400 lines on purpose: about half is data, the code sets and the alias, ambiguity and
+lead-phrase tables in every language, kept beside the matcher that reads them.)
+
 She can name the country she is in, or asks about, in her own words and language: "Saudi",
 "KSA", "Dubai", "je suis en France", «أنا في الكويت», "saya di Malaysia", "я в России",
 «नेपाल». `match_country` gives one country when the words name exactly one, a short list
