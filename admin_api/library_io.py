@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from admin_api.content_ops import comparable, diff, merge_import, working_data
+from admin_api.ids import own_id
 from admin_api.roles import Actor
 from bot.content_files import item_yaml, services_yaml
 from bot.content_model import Item, Service, ServicesFile, item_to_data
@@ -203,10 +205,12 @@ def _plan_item(actor: Actor, path: str, stem: str, text: str, rows: dict[str, Co
         return Entry(stem, "item", "error", path, f"file name must be the id ({item.id}.yaml)")
     if "en" not in item.translations:
         return Entry(item.id, "item", "error", path, "an item needs an English text")
-    row = rows.get(item.id)
-    if not actor.may_touch_countries(item.countries) or (
-            row is not None and not actor.may_touch_countries(row.countries or [])):
+    if not actor.may_touch_countries(item.countries):
         return Entry(item.id, "item", "error", path, "outside your organisation's countries")
+    try:
+        item, row = _mapped_item(actor, item, rows)
+    except RequestValidationError as exc:
+        return Entry(item.id, "item", "error", path, exc.errors()[0]["msg"][:300])
     new = item_to_data(item)
     if row is None:
         return Entry(item.id, "item", "added", path, data=merge_import({}, new),
@@ -222,6 +226,19 @@ def _plan_item(actor: Actor, path: str, stem: str, text: str, rows: dict[str, Co
     return Entry(item.id, "item", "changed", path, data=merge_import(current, new), changes=changes)
 
 
+def _mapped_item(actor: Actor, item: Item, rows: dict[str, ContentItem]) -> tuple[Item, ContentItem | None]:
+    """The item under the id the caller may use (admin_api.ids), and the row behind it, if any
+    the caller can see: another organisation's row is never seen, only a new namespaced id."""
+    row = rows.get(item.id)
+    visible = row is not None and actor.may_touch_countries(row.countries or [])
+    item_id = own_id(actor, item.id, visible=visible, max_length=40, where=("body", "id"))
+    if item_id != item.id:
+        item = item.model_copy(update={"id": item_id})
+        row = rows.get(item_id)
+        visible = row is not None and actor.may_touch_countries(row.countries or [])
+    return item, row if visible else None
+
+
 def _plan_services(actor: Actor, path: str, text: str, services: dict[str, ServiceRow],
                    base: dict[str, int], plan: Plan) -> list[Entry]:
     try:
@@ -233,12 +250,20 @@ def _plan_services(actor: Actor, path: str, text: str, services: dict[str, Servi
     out = []
     for entry in parsed.services:
         service = Service(country=parsed.country, **entry.model_dump())
-        new = service.model_dump(mode="json")
-        row = services.get(service.id)
-        if not actor.may_touch_country(service.country) or (
-                row is not None and not actor.may_touch_country(row.country)):
+        if not actor.may_touch_country(service.country):
             out.append(Entry(service.id, "service", "error", path, "outside your organisation's countries"))
             continue
+        row = services.get(service.id)
+        visible = row is not None and actor.may_touch_country(row.country)
+        try:
+            mapped = own_id(actor, service.id, visible=visible, max_length=60, where=("body", "id"))
+        except RequestValidationError as exc:
+            out.append(Entry(service.id, "service", "error", path, exc.errors()[0]["msg"][:300]))
+            continue
+        service = service.model_copy(update={"id": mapped})
+        row = services.get(service.id)
+        row = row if row is not None and actor.may_touch_country(row.country) else None
+        new = service.model_dump(mode="json")
         if row is None:
             out.append(Entry(service.id, "service", "added", path, data=new, changes=diff(None, new)))
             continue

@@ -20,6 +20,7 @@ from admin_api.api.common import ApiModel, Versioned, send_etag
 from admin_api.api.deps import CtxDep, Editor, IfMatch, Limit, Offset, Reader, ServiceId, SessionDep, aware
 from admin_api.api.writes import Edit, Target, WriterDep
 from admin_api.errors import body_validation_error, field_error, not_found
+from admin_api.ids import own_id
 from admin_api.roles import Actor
 from bot.content_model import Category, Service
 from bot.content_repository import SERVICE_FIELDS
@@ -168,7 +169,10 @@ async def get_service(service_id: ServiceId, actor: Reader, ctx: CtxDep, session
 async def create_service(body: ServiceIn, actor: Editor, writer: WriterDep) -> ServiceOut:
     """A new entry, live for the bot within seconds."""
     _check_country(actor, body.country)
-    service = Service.model_validate(body.model_dump())
+    existing = await writer.session.get(ServiceRow, body.id)
+    visible = existing is not None and actor.may_touch_country(existing.country)
+    service_id = own_id(actor, body.id, visible=visible, max_length=60, where=("body", "id"))
+    service = Service.model_validate({**body.model_dump(), "id": service_id})
     row = ServiceRow(id=service.id, version=1, active=True, **{f: getattr(service, f) for f in SERVICE_FIELDS})
     row = await writer.create(actor, SERVICE, row, Edit(
         "service.create", lambda row: {"version": 1, "country": row.country}, live=True))

@@ -15,6 +15,7 @@ from admin_api.api.schemas.content import ItemIn, ItemOut, ItemPage, ItemPatch, 
 from admin_api.api.writes import Edit, WriterDep
 from admin_api.content_ops import WorkflowStatus, is_live, stamp_new_item, working_data
 from admin_api.errors import field_error
+from admin_api.ids import own_id
 from admin_api.roles import Actor
 from bot.content_model import Item, Section, Stage, Theme
 from bot.content_repository import apply_item
@@ -100,7 +101,10 @@ async def create_item(body: ItemIn, actor: Editor, writer: WriterDep) -> ItemOut
     if "en" not in body.translations:
         raise field_error(("body", "translations", "en"), "an item needs an English text to translate from")
     check_countries(actor, body.countries)
-    item = Item.model_validate(body.model_dump())
+    existing = await writer.session.get(ContentItem, body.id)
+    visible = existing is not None and actor.may_touch_countries(existing.countries or [])
+    item_id = own_id(actor, body.id, visible=visible, max_length=40, where=("body", "id"))
+    item = Item.model_validate({**body.model_dump(), "id": item_id})
     row = ContentItem(id=item.id, version=1, status="draft")
     apply_item(row, stamp_new_item(item))
     locales = sorted(item.translations)
