@@ -1,4 +1,5 @@
-"""The retention job: comments and raw feedback records are kept only for their period."""
+"""The retention job: comments, raw feedback records and "ask a person" texts and addresses are
+kept only for their period."""
 
 from __future__ import annotations
 
@@ -25,6 +26,9 @@ class RetentionJob:
                                                self._ctx.settings.record_retention_days)
         if blanked or dropped:
             log.info("retention: %d comments blanked, %d records dropped", blanked, dropped)
+        threads, addresses = await self._ctx.inbox.asking.purge()
+        if threads or addresses:
+            log.info("retention: %d question threads purged, %d addresses erased", threads, addresses)
         return blanked, dropped
 
     async def _loop(self) -> None:
