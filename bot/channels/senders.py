@@ -97,11 +97,13 @@ class TelegramSender:
                           rate_limiter=self.flood)
         self._once = _OncePerKey(ctx)
         self._ready = asyncio.Lock()
+        self._initialized = False
 
     async def _bot(self) -> ExtBot:
         async with self._ready:
-            if not self.bot._initialized:  # noqa: SLF001 (PTB has no public flag)
+            if not self._initialized:
                 await self.bot.initialize()
+                self._initialized = True
         return self.bot
 
     async def send(self, address: Address, texts: list[str], *, idempotency_key: str,
@@ -132,7 +134,8 @@ class TelegramSender:
         return DeliveryResult.sent()
 
     async def close(self) -> None:
-        if self.bot._initialized:  # noqa: SLF001
+        if self._initialized:
+            self._initialized = False
             await self.bot.shutdown()
 
 
