@@ -94,7 +94,8 @@ async def submit(turn: Turn, raw: str) -> list[Reply]:
         return [menu(turn, turn._("Sorry, you cannot ask a person from here. Please use Telegram or SMS."))]
     result = await inbox.ask(turn.event.user_key, address, raw, locale=turn.locale, channel=address.channel,
                              country=her_country(turn), stage=turn.session.stage)
-    urgent = result.urgent or (result.outcome == "too_long" and is_urgent(raw))
+    # danger words get the numbers whatever became of the question (too long, over the limit...)
+    urgent = result.urgent or (result.outcome not in ("created", "added") and is_urgent(raw))
     replies = [help_now(turn)] if urgent else []
     outcome = result.outcome
     if outcome in ("created", "added"):

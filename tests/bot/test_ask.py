@@ -148,6 +148,10 @@ async def test_daily_limit(ctx) -> None:
     await woman.picks("Add to my question")
     reply = await woman.says("One more thing")
     assert "many questions today" in reply.text and "Get help now" in woman.labels()
+    await woman.picks(Head.ASK)
+    replies = (await ctx.engine.handle(Event("telegram", woman.user_key, reply_to=CHAT,
+                                             text="My employer beats me"))).replies
+    assert "Emergency numbers in Kenya" in replies[0].text and "many questions today" in replies[-1].text
 
 
 async def test_a_channel_without_an_address_cannot_ask(ctx) -> None:
