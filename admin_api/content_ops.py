@@ -23,6 +23,11 @@ def working_data(row: ContentItem) -> dict[str, Any]:
             "translations": {k: dict(v) for k, v in (row.translations or {}).items()}}
 
 
+def is_live(row: ContentItem) -> bool:
+    """Whether the bot serves a published version of this item (archived ones it does not)."""
+    return row.published_version is not None and row.status != "archived"
+
+
 def english_hash(translations: dict[str, Any]) -> str | None:
     en = translations.get("en")
     return source_hash(en) if en else None

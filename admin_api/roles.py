@@ -15,6 +15,7 @@ READ_CONTENT: tuple[str, ...] = ("admin", "editor", "reviewer")  # drafts includ
 EDIT: tuple[str, ...] = ("editor",)  # items, translations, services, import
 SUBMIT: tuple[str, ...] = ("editor", "reviewer")  # draft -> in review, restore an old version
 REVIEW: tuple[str, ...] = ("reviewer",)  # approve (publish), reject, archive, mark translations reviewed
+READ_FEEDBACK: tuple[str, ...] = ("admin", "analyst")  # aggregated feedback, with small counts suppressed
 MANAGE_KEYS: tuple[str, ...] = ("admin",)
 READ_AUDIT: tuple[str, ...] = ("admin",)
 RESPOND: tuple[str, ...] = ("responder",)  # the inbox: read, claim, answer, note, close, canned answers

@@ -18,13 +18,15 @@ from bot.countries import warm as warm_countries
 from bot.db import make_engine, make_sessionmaker, migrate
 from bot.emergency import read_emergency
 from bot.engine import Engine
-from bot.feedback import DatabaseFeedbackSink
+from bot.fallback import Fallback
+from bot.feedback import DatabaseFeedbackSink, SpoolingFeedbackSink
 from bot.i18n import Catalogs
 from bot.inbox import services_for
 from bot.models import Organisation
 from bot.personal_data import PersonalData
 from bot.privacy import UserKeys, load_secret
-from bot.sessions import SessionStore, make_store
+from bot.sessions import RedisStore, SessionStore, make_store
+from bot.spool import ChainSpool, DiskSpool, RedisSpool, Spool
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,14 @@ log = logging.getLogger(__name__)
 # countries are set: the three largest destinations of women's domestic work in the Gulf
 DEFAULT_HELP_COUNTRIES = ("SA", "AE", "QA")
 MAX_HELP_COUNTRIES = 3
+
+
+def make_spool(settings: Settings, store: SessionStore) -> Spool:
+    """A Redis stream when the store is Redis (AOF makes it durable), with the disk behind it."""
+    disk = DiskSpool(settings.data_dir / "spool")
+    if isinstance(store, RedisStore):
+        return ChainSpool(RedisSpool(store.client, store.prefix), disk)
+    return disk
 
 
 async def organisations_countries(sessionmaker: async_sessionmaker) -> tuple[str, ...]:
@@ -49,7 +59,7 @@ class AppContext:
         self.settings = settings
         self.db = make_engine(settings)
         self.sessionmaker = make_sessionmaker(self.db)
-        self.store = store or make_store(settings.redis_url)
+        self.store = store or make_store(settings.redis_url, socket_timeout=settings.redis_socket_timeout_seconds)
         self.personal = PersonalData(self.store)  # every per-person namespace registers here
         self.user_keys = UserKeys(load_secret(settings))
         self.catalogs = Catalogs(settings.locales_dir)
@@ -57,7 +67,9 @@ class AppContext:
         for problem in problems:
             log.error("emergency numbers: %s", problem)
         self.content = LibraryHolder(self.sessionmaker, settings.content_refresh_seconds, emergency)
-        self.feedback = DatabaseFeedbackSink(self.sessionmaker, settings.comment_retention_days)
+        self.spool = make_spool(settings, self.store)
+        self.feedback = SpoolingFeedbackSink(
+            DatabaseFeedbackSink(self.sessionmaker, settings.comment_retention_days), self.spool)
         # "ask a person": address book, inbox, outbox; senders are added in start()
         self.inbox = services_for(self)
         self.personal.register_hook("inbox: questions and addresses", self._forget_questions)
@@ -70,6 +82,9 @@ class AppContext:
             question_max_chars=settings.inbox_question_max_chars)
         # whose emergency numbers HELP shows before she says where she is; set in start()
         self.help_countries: tuple[str, ...] = settings.help_country_codes
+        self.fallback = Fallback(library=lambda: self.content.library, catalogs=self.catalogs,
+                                 default_locale=settings.default_locale,
+                                 help_countries=lambda: self.help_countries)
 
     async def start(self, watch: bool = True, deliver: bool | None = None) -> None:
         """Migrate, load content/ into an empty database, read the published library."""

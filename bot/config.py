@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     # storage and state
     database_url: str = Field(default=f"sqlite+aiosqlite:///{ROOT / 'var' / 'bot.sqlite3'}")
     redis_url: str | None = None
+    redis_socket_timeout_seconds: float = 2.0  # a frozen Redis must not hold a webhook past the gateway's timeout
     session_ttl_seconds: int = 90 * 24 * 3600
     data_dir: Path = ROOT / "var"
     # HMAC secret for user keys; generated into data_dir/secret.key on first run when unset
@@ -50,6 +51,9 @@ class Settings(BaseSettings):
 
     # SMS gateways
     sms_max_segments: int = 3
+    # how long a message id is held while its answer is being made; a retry after that is
+    # processed (a process killed mid-request releases nothing): above Twilio's 15 s timeout
+    sms_claim_seconds: int = 20
     twilio_auth_token: str | None = None
     twilio_account_sid: str | None = None
     # answers sent later go through Twilio's Messages API: from this number (or a Messaging
@@ -75,6 +79,7 @@ class Settings(BaseSettings):
     comment_retention_days: int = 180
     record_retention_days: int = 3 * 365
     feedback_daily_cap: int = 20
+    spool_replay_seconds: float = 5.0  # how often feedback spooled during an outage is retried
 
     # admin API
     admin_rate_limit_per_minute: int = 600

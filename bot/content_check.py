@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -17,8 +16,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.config import SHIPPED_LOCALES, Settings
+from bot.content_coverage import country_report, coverage
 from bot.content_files import FileLibrary, read_library
 from bot.content_model import Item, Service, Translation
+from bot.emergency import read_emergency
 
 # Plain-language thresholds per language. Words are longer in some languages (Indonesian
 # affixes, Russian cases, French/Spanish articles joined) so each has its own long-word
@@ -250,32 +251,6 @@ def check_library(lib: FileLibrary, today: dt.date | None = None) -> list[str]:
     return problems
 
 
-def coverage(lib: FileLibrary) -> str:
-    """Items x locales (reviewed / needing review) and services x countries, as text tables."""
-    lines = ["items x locales (reviewed + needs_review = present of total)"]
-    lines.append(f"{'locale':8}{'present':>9}{'reviewed':>10}{'review':>8}")
-    total = len(lib.items)
-    for locale in SHIPPED_LOCALES:
-        present = [i.translations[locale] for i in lib.items.values() if locale in i.translations]
-        reviewed = sum(1 for t in present if t.status == "reviewed")
-        lines.append(f"{locale:8}{len(present):>5}/{total:<3}{reviewed:>10}{len(present) - reviewed:>8}")
-    themes = Counter(i.theme for i in lib.items.values())
-    stages = Counter(s for i in lib.items.values() for s in i.stages)
-    lines.append("themes: " + ", ".join(f"{k} {v}" for k, v in sorted(themes.items())))
-    lines.append("stages: " + ", ".join(f"{k} {v}" for k, v in sorted(stages.items())))
-    lines.append("")
-    lines.append("services x countries")
-    lines.append(f"{'country':8}{'entries':>8}{'verified':>10}{'emergency':>11}")
-    by_country: dict[str, list] = {}
-    for s in lib.services.values():
-        by_country.setdefault(s.country, []).append(s)
-    for country in sorted(by_country):
-        entries = by_country[country]
-        lines.append(f"{country:8}{len(entries):>8}{sum(s.verified for s in entries):>10}"
-                     f"{sum(s.emergency for s in entries):>11}")
-    return "\n".join(lines)
-
-
 def main(settings: Settings) -> int:
     lib = read_library(settings.content_dir)
     problems = check_library(lib)
@@ -283,7 +258,11 @@ def main(settings: Settings) -> int:
     glossaries = read_glossaries(settings.content_dir, glossary_errors)
     found = check_glossaries(lib, glossaries)
     problems.extend(glossary_errors + found.problems)
+    emergency, emergency_problems = read_emergency(settings.content_dir)
+    problems.extend(emergency_problems)
     print(coverage(lib))
+    print()
+    print(country_report(lib, emergency))
     if found.warnings:
         print(f"\n{len(found.warnings)} warning(s), from rules not yet switched on for a locale "
               "(enforce_scope / enforce_terms in content/glossary/<locale>.yaml):")
@@ -294,5 +273,6 @@ def main(settings: Settings) -> int:
         for p in problems:
             print(f"  {p}", file=sys.stderr)
         return 1
-    print(f"\ncontent check passed: {len(lib.items)} items, {len(lib.services)} services")
+    print(f"\ncontent check passed: {len(lib.items)} items, {len(lib.services)} services, "
+          f"emergency numbers for {len(emergency)} countries and territories")
     return 0

@@ -20,6 +20,7 @@ class Event:
     locale_hint: str | None = None  # e.g. Telegram's language_code
     unsupported: str | None = None  # sticker, photo, voice...: what she sent that we can't read
     country_hint: str | None = None  # her SIM's country (SMS): suggested to her, never assumed
+    event_id: str | None = None  # keyed hash of the gateway's message id: what she gives counts once
     # where an answer to "Ask a person" can reach her (Telegram chat id; SMS phone + gateway),
     # filled by the channel; lives only in this event: never in the session, never logged
     reply_to: Address | None = field(default=None, repr=False, compare=False)

@@ -17,6 +17,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from redis.exceptions import RedisError
+
 from bot import keywords
 from bot.commands import TYPED, slash_command
 from bot.conversation import Event, Reply, Session, TurnResult
@@ -35,6 +37,7 @@ __all__ = ["Deps", "Engine", "Turn", "clean_text", "render_item"]
 log = logging.getLogger(__name__)
 
 SESSION_PREFIX = "s:"
+STORE_ERRORS = (RedisError, OSError, TimeoutError)  # the session store failed, not the turn
 SHORT_TEXT_WORDS = 5  # up to this many words, a near country name is asked about before searching
 MAX_INPUT = 1000  # characters of a message we look at; the rest is ignored, not an error
 _BIDI_AND_CONTROL = re.compile(
@@ -125,8 +128,15 @@ class Engine:
     # -- entry points -----------------------------------------------------------------
 
     async def handle(self, event: Event) -> TurnResult:
-        """One turn. Never raises for anything a user can send; the session survives errors."""
-        data = await self._store.get(SESSION_PREFIX + event.user_key)
+        """One turn. Never raises: the session survives errors, and when the session store
+        itself is down she still gets an answer (HELP included), from a fresh session."""
+        try:
+            data = await self._store.get(SESSION_PREFIX + event.user_key)
+        except Exception as exc:
+            log.error("engine: session store unavailable (%s); answering without it", type(exc).__name__)
+            data, store_ok = None, False
+        else:
+            store_ok = True
         session = Session.from_dict(data)
         locale = session.locale or negotiate(event.locale_hint)
         if event.country_hint and not session.sim_country:
@@ -134,16 +144,21 @@ class Engine:
         turn = Turn(event, session, self.deps.catalogs.get(locale), self._library(), self.deps)
         turn.run = lambda payload: self._on_payload(turn, payload)
         try:
-            replies = await self._dispatch(turn, first_contact=data is None)
-        except Exception:  # the woman gets an answer, the log gets no message text
-            log.exception("engine error on channel %s for user %s", event.channel, event.user_key[:12])
+            replies = await self._dispatch(turn, first_contact=data is None and store_ok)
+        except Exception as exc:  # the woman gets an answer, the log gets no message text
+            log.error("engine: %s on channel %s for user %s", type(exc).__name__, event.channel, event.user_key[:12])
             turn.session = Session.from_dict(data) if data else Session(locale=locale)
             replies = [menu(turn, turn._("Sorry, something went wrong. Here is the menu."))]
+            store_ok = store_ok and not isinstance(exc, STORE_ERRORS)
         if turn.forgotten:
             return TurnResult(replies, turn.locale, forgotten=True)
         if replies:
             turn.session.choices = [c.payload for c in replies[-1].choices]
-        await self._store.set(SESSION_PREFIX + event.user_key, turn.session.to_dict(), self._ttl)
+        if store_ok:
+            try:
+                await self._store.set(SESSION_PREFIX + event.user_key, turn.session.to_dict(), self._ttl)
+            except Exception as exc:
+                log.error("engine: session not saved (%s)", type(exc).__name__)
         return TurnResult(replies, turn.locale)
 
     async def locale_of(self, user_key: str) -> str | None:

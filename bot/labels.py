@@ -31,4 +31,17 @@ GENDER_LABELS = {"woman": N_("Woman"), "man": N_("Man"), "non_binary": N_("Non-b
 AGE_LABELS = {"under_18": N_("Under 18"), "18_24": "18–24", "25_34": "25–34", "35_44": "35–44",
               "45_54": "45–54", "55_plus": "55+", "prefer_not": N_("Prefer not to say")}
 TRANSLATED_AGE_LABELS = frozenset({"under_18", "prefer_not"})
+# emergency number kinds (content/emergency), in the words HELP uses
+KIND_LABELS = {
+    "general": N_("Emergency (police, ambulance, fire)"),
+    "police": N_("Police"),
+    "ambulance": N_("Ambulance"),
+    "fire": N_("Fire"),
+    "women": N_("Violence against women"),
+    "trafficking": N_("Trafficking"),
+    "child": N_("Children"),
+}
+# where we have no numbers for her country: the mobile standard's emergency numbers
+# (3GPP TS 22.101, section 10: every GSM/UMTS/LTE phone treats 112 and 911 as emergency calls)
+ANY_MOBILE = N_("From a mobile phone, try 112 or 911: mobile networks connect them to the local emergency service.")
 RATING_LABELS = {"yes": N_("Yes, helpful"), "no": N_("Not helpful"), "unsure": N_("Not sure")}

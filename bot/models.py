@@ -195,4 +195,16 @@ class OptOut(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class ProcessedEvent(Base):
+    """A message whose feedback is recorded: written in the same transaction as the records,
+    so a retried or replayed message adds nothing twice. The key is a keyed hash of the
+    gateway's message id (never the id itself); no column links it to a record, and rows go
+    after `expires` (past every gateway's retry window)."""
+
+    __tablename__ = "processed_events"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires: Mapped[dt.date] = mapped_column(Date, index=True)
+
+
 from bot import inbox_models as _inbox_models  # noqa: E402,F401  (the inbox tables, on Base.metadata for alembic)

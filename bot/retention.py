@@ -1,5 +1,5 @@
-"""The retention job: comments, raw feedback records and "ask a person" texts and addresses are
-kept only for their period."""
+"""Periodic jobs: retention (comments, raw records and "ask a person" texts and addresses kept
+only for their period) and the replay of feedback spooled while the database was down."""
 
 from __future__ import annotations
 
@@ -37,6 +37,38 @@ class RetentionJob:
                 await self.run_once()
             except Exception:
                 log.exception("retention job failed; will retry")
+            await asyncio.sleep(self._interval)
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+class SpoolReplayJob:
+    """Writes spooled feedback (bot.spool) back into the database every `interval` seconds."""
+
+    def __init__(self, ctx: AppContext, interval: float = 5.0) -> None:
+        self._ctx = ctx
+        self._interval = interval
+        self._task: asyncio.Task | None = None
+
+    async def run_once(self) -> int:
+        written = await self._ctx.feedback.replay()
+        if written:
+            log.info("spool: %d feedback entries written to the database", written)
+        return written
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except Exception as exc:  # the database is still down: try again later
+                log.warning("spool replay waits: %s", type(exc).__name__)
             await asyncio.sleep(self._interval)
 
     async def start(self) -> None:

@@ -124,8 +124,9 @@ class MemoryStore:
 class RedisStore:
     """The same interface on Redis, for several processes or a restart-proof state."""
 
-    def __init__(self, url: str, prefix: str = "smb:") -> None:
-        self._redis = aioredis.from_url(url, decode_responses=True)
+    def __init__(self, url: str, prefix: str = "smb:", socket_timeout: float | None = None) -> None:
+        self._redis = aioredis.from_url(url, decode_responses=True, socket_timeout=socket_timeout,
+                                        socket_connect_timeout=socket_timeout)
         self._prefix = prefix
 
     async def get(self, key: str) -> dict[str, Any] | None:
@@ -166,6 +167,14 @@ class RedisStore:
         if fields:
             await self._redis.hdel(self._prefix + key, *fields)
 
+    @property
+    def client(self) -> aioredis.Redis:
+        return self._redis
+
+    @property
+    def prefix(self) -> str:
+        return self._prefix
+
     async def ping(self) -> bool:
         return bool(await self._redis.ping())
 
@@ -173,5 +182,5 @@ class RedisStore:
         await self._redis.aclose()
 
 
-def make_store(redis_url: str | None, prefix: str = "smb:") -> SessionStore:
-    return RedisStore(redis_url, prefix) if redis_url else MemoryStore()
+def make_store(redis_url: str | None, prefix: str = "smb:", socket_timeout: float | None = None) -> SessionStore:
+    return RedisStore(redis_url, prefix, socket_timeout) if redis_url else MemoryStore()

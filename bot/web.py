@@ -13,7 +13,7 @@ from sqlalchemy import text
 from admin_api.main import create_admin_app
 from bot.app import AppContext
 from bot.channels import build_channels
-from bot.retention import RetentionJob
+from bot.retention import RetentionJob, SpoolReplayJob
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 def create_app(ctx: AppContext, *, start: bool = True) -> FastAPI:
     """One app for every edge; `start=False` when the caller manages ctx's lifetime (tests)."""
     # background parts with start()/stop(): channels that poll, and periodic jobs
-    channels: list = [RetentionJob(ctx), *build_channels(ctx)]
+    channels: list = [RetentionJob(ctx), SpoolReplayJob(ctx, ctx.settings.spool_replay_seconds), *build_channels(ctx)]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import Header, HTTPException, Query, Response, status
+from fastapi import HTTPException, Response, status
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,13 +53,6 @@ class Versioned(ApiModel):
 
     version: int | None = Field(default=None, ge=1, le=MAX_VERSION,
                                 description="the `version` you read; or send `If-Match: \"<version>\"`")
-
-
-IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=40,
-                                       description='the ETag you read, e.g. "3"')]
-Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0, le=1_000_000)]
-Q = Annotated[SafeStr | None, Query(max_length=200, description="words to find in title, body, SMS text or keywords")]
 
 
 def etag(version: int) -> str:

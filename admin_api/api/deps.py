@@ -1,21 +1,40 @@
-"""Request dependencies: the service context, a database session, the caller, roles, rate limits."""
+"""Request dependencies, the FastAPI template's way: every route takes its pieces from here.
+
+The service context, a database session, the caller (with the key's rate limit), one alias per
+role set of admin_api/roles.py, and the path, query and header types more than one route uses.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Header, HTTPException, Path, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from admin_api.api.common import MAX_VERSION, SafeStr
 from admin_api.errors import forbidden
 from admin_api.keys import hash_key
-from admin_api.roles import Actor
+from admin_api.roles import (
+    EDIT,
+    EVERYONE,
+    INBOX_SETTINGS,
+    MANAGE_KEYS,
+    READ_AUDIT,
+    READ_CONTENT,
+    READ_FEEDBACK,
+    RESPOND,
+    REVIEW,
+    SUBMIT,
+    Actor,
+)
 from bot.app import AppContext
+from bot.config import SHIPPED_LOCALES
+from bot.content_model import ID_PATTERN
 from bot.models import ApiKey, Organisation, utcnow
 
 _bearer = HTTPBearer(auto_error=False, description="An API key from `python -m admin_api create-key` "
@@ -97,5 +116,35 @@ def require(*roles: str) -> Callable[[Actor], Actor]:
             raise forbidden()
         return actor
 
-    check.roles = roles  # type: ignore[attr-defined]  # read by the role x route test
+    check.roles = roles  # type: ignore[attr-defined]  # which roles a route lets through, for whoever inspects it
     return check
+
+
+# -- who may call a route: one alias per role set of admin_api/roles.py -------------------
+
+Anyone = Annotated[Actor, Depends(require(*EVERYONE))]
+Reader = Annotated[Actor, Depends(require(*READ_CONTENT))]
+Editor = Annotated[Actor, Depends(require(*EDIT))]
+Submitter = Annotated[Actor, Depends(require(*SUBMIT))]
+Reviewer = Annotated[Actor, Depends(require(*REVIEW))]
+Analyst = Annotated[Actor, Depends(require(*READ_FEEDBACK))]
+KeyAdmin = Annotated[Actor, Depends(require(*MANAGE_KEYS))]
+AuditReader = Annotated[Actor, Depends(require(*READ_AUDIT))]
+Responder = Annotated[Actor, Depends(require(*RESPOND))]
+InboxAdmin = Annotated[Actor, Depends(require(*INBOX_SETTINGS))]
+
+
+# -- path, query and header types shared by routes ----------------------------------------
+
+ItemId = Annotated[str, Path(pattern=ID_PATTERN, max_length=40)]
+ServiceId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,59}$", max_length=60)]
+KeyId = Annotated[int, Path(ge=1, le=MAX_VERSION)]
+VersionNo = Annotated[int, Path(ge=1, le=MAX_VERSION)]
+Locale = Literal[SHIPPED_LOCALES]  # type: ignore[valid-type]  # the shipped languages, in their order
+LocalePath = Annotated[Locale, Path()]
+
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+Q = Annotated[SafeStr | None, Query(max_length=200, description="words to find in title, body, SMS text or keywords")]
+IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=40,
+                                       description='the ETag you read, e.g. "3"')]

@@ -172,6 +172,11 @@ class Gateway(ABC):
         """Configured to send a message later, outside a webhook (answers of "Ask a person")."""
         return True
 
+    def busy(self) -> Response:
+        """Another attempt at this message is being processed: ask the gateway to retry later
+        (a gateway answering inline gets an empty answer: the other attempt answers her)."""
+        return self.acknowledge([]) if self.answers_inline else Response(status_code=503, headers={"Retry-After": "30"})
+
     def confirms_stop(self, inbound: Inbound) -> bool:
         """True where the gateway itself confirms STOP and blocks our confirmation."""
         return False

@@ -30,6 +30,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Awaitable, Coroutine
+from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -55,12 +56,20 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SMS_PREFIX = "sms:"  # MORE pages, registered with bot.personal_data
+OPTOUT_PREFIX = "optout:"  # the store's copy of her opt-out state, registered too
+OPTOUT_CACHE_TTL = 86400
 SEEN_PREFIX = "smsid:"
 WHATSAPP_PREFIX = "wa24:"  # she wrote on WhatsApp within 24 hours: we may still write to her
 WHATSAPP_WINDOW = 24 * 3600 - 15 * 60  # WhatsApp's customer-service window, with a margin
 IDEMPOTENCY_TTL = 2 * 86400  # longer than any gateway keeps retrying (Vonage: 24 hours)
 PAGES_TTL = 86400
 RESUME_WORDS = frozenset({"start", "unstop", "yes", "resume"})
+
+
+class Claim(Enum):
+    NEW = "new"
+    BUSY = "busy"
+    DONE = "done"
 
 
 def reply_address(inbound: Inbound) -> Address | None:
@@ -86,6 +95,7 @@ class SmsCore:
         self.http = GatewayHttp(ctx.settings.gateway_timeout_seconds, transport)
         ctx.personal.register_prefix(SMS_PREFIX, "sms: MORE pages")
         ctx.personal.register_prefix(Parts.PREFIX, "sms: parts of long messages")
+        ctx.personal.register_prefix(OPTOUT_PREFIX, "sms: opt-out state")
         ctx.personal.register_prefix(WHATSAPP_PREFIX, "whatsapp: 24-hour window")
         self._tasks: set[asyncio.Task] = set()
 
@@ -135,35 +145,80 @@ class SmsCore:
             return Response(status_code=403)
         except Malformed:
             return Response(status_code=400)
-        if inbound is None or not inbound.sender or await self.seen_before(gateway.name, inbound.message_id):
-            return gateway.acknowledge([])  # nothing to answer, or a retry of what we answered
-        inbound = await gateway.assemble(inbound, Parts(self.store, self.user_key(inbound)))
-        if inbound is None:
-            return gateway.acknowledge([])  # waiting for the other parts
+        if inbound is None or not inbound.sender:
+            return gateway.acknowledge([])  # nothing to answer (a delivery report)
+        try:
+            return await self._process(gateway, inbound)
+        except Exception as exc:  # whatever failed, she gets an answer; the log gets its type only
+            log.error("sms %s: answered from memory after %s", gateway.name, type(exc).__name__)
+            return self._deliver(gateway, inbound, self._fallback(inbound))
+
+    async def _process(self, gateway: Gateway, inbound: Inbound) -> Response:
+        """Claim the message, answer it, and mark it done only once the answer is ready: a
+        failed attempt releases the claim, so the gateway's retry is processed exactly once."""
+        claim = await self.claim(gateway.name, inbound.message_id)
+        if claim is not Claim.NEW:
+            return gateway.acknowledge([]) if claim is Claim.DONE else gateway.busy()
+        try:
+            whole = await gateway.assemble(inbound, Parts(self.store, self.user_key(inbound)))
+            texts = [] if whole is None else await self.respond(
+                whole, gateway_confirms_stop=gateway.confirms_stop(whole))
+        except BaseException:
+            await self.release(gateway.name, inbound.message_id)
+            raise
+        await self.done(gateway.name, inbound.message_id)
+        return self._deliver(gateway, inbound, texts)
+
+    def _deliver(self, gateway: Gateway, inbound: Inbound, texts: list[str]) -> Response:
+        """Texts in the webhook's response (TwiML), or through the gateway's API afterwards."""
         if gateway.answers_inline:
-            return gateway.acknowledge(await self.respond(inbound, gateway_confirms_stop=gateway.confirms_stop(inbound)))
-        self.spawn(self._answer_later(gateway, inbound))
+            return gateway.acknowledge(texts)
+        if texts:
+            self.spawn(gateway.send(inbound, texts))
         return gateway.acknowledge([])
 
-    async def _answer_later(self, gateway: Gateway, inbound: Inbound) -> None:
-        texts = await self.respond(inbound, gateway_confirms_stop=gateway.confirms_stop(inbound))
-        if texts:
-            await gateway.send(inbound, texts)
+    def _fallback(self, inbound: Inbound) -> list[str]:
+        """From memory: emergency numbers for an emergency word, else a short 'try again'."""
+        reply = self.ctx.fallback.reply(inbound.text, country=country_from_phone(inbound.phone))
+        return plan_sms([reply], self.ctx.catalogs.get, self.settings.sms_max_segments).now
+
+    # -- exactly once ------------------------------------------------------------------
+
+    async def claim(self, gateway: str, message_id: str | None) -> Claim:
+        """NEW: ours to process; BUSY: another attempt is processing it; DONE: answered."""
+        if not message_id:
+            return Claim.NEW
+        key = message_key(gateway, message_id)
+        if await self.store.first_time(key, self.settings.sms_claim_seconds):
+            return Claim.NEW
+        return Claim.DONE if isinstance(await self.store.get(key), dict) else Claim.BUSY
+
+    async def done(self, gateway: str, message_id: str | None) -> None:
+        if message_id:
+            await self.store.set(message_key(gateway, message_id), {"done": 1}, IDEMPOTENCY_TTL)
+
+    async def release(self, gateway: str, message_id: str | None) -> None:
+        """Let the gateway's retry in; best effort (the store may be what failed)."""
+        if message_id:
+            try:
+                await self.store.delete(message_key(gateway, message_id))
+            except Exception as exc:
+                log.warning("sms %s: could not release a claim (%s); it expires by itself", gateway, type(exc).__name__)
 
     # -- shared steps -----------------------------------------------------------------
-
-    async def seen_before(self, gateway: str, message_id: str | None) -> bool:
-        """True for a gateway's retry of a message we already took."""
-        if not message_id:
-            return False
-        return not await self.store.first_time(message_key(gateway, message_id), IDEMPOTENCY_TTL)
 
     def user_key(self, inbound: Inbound) -> str:
         return self.ctx.user_keys.key(inbound.channel, inbound.phone)
 
     async def is_opted_out(self, user_key: str) -> bool:
+        """From the store's copy when there is one (no database read on every SMS)."""
+        cached = await self.store.get(OPTOUT_PREFIX + user_key)
+        if isinstance(cached, dict):
+            return bool(cached.get("stopped"))
         async with self.ctx.sessionmaker() as session:
-            return await session.get(OptOut, user_key) is not None
+            stopped = await session.get(OptOut, user_key) is not None
+        await self.store.set(OPTOUT_PREFIX + user_key, {"stopped": stopped}, OPTOUT_CACHE_TTL)
+        return stopped
 
     async def opt_out(self, user_key: str) -> None:
         async with self.ctx.sessionmaker() as session:
@@ -173,11 +228,13 @@ class SmsCore:
                     await session.commit()
                 except Exception:  # a concurrent STOP won the insert: same outcome
                     await session.rollback()
+        await self.store.set(OPTOUT_PREFIX + user_key, {"stopped": True}, OPTOUT_CACHE_TTL)
 
     async def opt_in(self, user_key: str) -> None:
         async with self.ctx.sessionmaker() as session:
             await session.execute(sql_delete(OptOut).where(OptOut.user_key == user_key))
             await session.commit()
+        await self.store.set(OPTOUT_PREFIX + user_key, {"stopped": False}, OPTOUT_CACHE_TTL)
 
     async def _locale(self, user_key: str, fallback: str | None = None) -> str:
         return await self.ctx.engine.locale_of(user_key) or fallback or self.settings.default_locale
@@ -197,14 +254,16 @@ class SmsCore:
             return await self._stop(inbound, user_key, stop_locale, gateway_confirms_stop)
         if inbound.channel == "whatsapp":
             await self.store.set(WHATSAPP_PREFIX + user_key, {"open": True}, WHATSAPP_WINDOW)
+        event_id = self.ctx.user_keys.key("event", f"{inbound.gateway}:{inbound.message_id}") if inbound.message_id else None
         event = Event(inbound.channel, user_key, text=inbound.text, unsupported=inbound.unsupported,
-                      country_hint=country_from_phone(inbound.phone), reply_to=reply_address(inbound))
+                      country_hint=country_from_phone(inbound.phone), event_id=event_id,
+                      reply_to=reply_address(inbound))
         if await self.is_opted_out(user_key):
             folded = " ".join(text.casefold().split())
             if folded in RESUME_WORDS or keywords.match("menu", text):
                 await self.opt_in(user_key)
                 log.info("sms opt-in on %s", inbound.gateway)
-                event = Event(inbound.channel, user_key, payload=Head.START)
+                event = Event(inbound.channel, user_key, payload=Head.START, event_id=event_id)
             elif not (text and keywords.emergency(text)):
                 return []  # emergency contacts are answered even after STOP; nothing else is
         elif text and keywords.match("more", text):

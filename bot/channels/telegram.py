@@ -456,11 +456,15 @@ class TelegramChannel:
             raise ApplicationHandlerStop
 
     async def only_once(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Telegram redelivers after errors and timeouts: each update_id is handled once."""
-        key = f"{UPDATE_PREFIX}{context.bot.id}:{update.update_id}"
-        if not await self.ctx.store.first_time(key, UPDATE_TTL):
+        """Telegram redelivers after errors and timeouts: an update_id marked done (after its
+        answer went out, in `_turn`) is not handled again; a failed one is."""
+        if isinstance(await self.ctx.store.get(self._update_key(context, update)), dict):
             self.stats["duplicates"] += 1
             raise ApplicationHandlerStop
+
+    @staticmethod
+    def _update_key(context: ContextTypes.DEFAULT_TYPE, update: Update) -> str:
+        return f"{UPDATE_PREFIX}{context.bot.id}:{update.update_id}"
 
     # -- one handler per user action ---------------------------------------------------------
 
@@ -503,6 +507,20 @@ class TelegramChannel:
             who = self.ctx.user_keys.key(CHANNEL, update.effective_chat.id)[:12]
         stack = "".join(traceback.format_tb(error.__traceback__)) if error is not None else ""
         log.error("telegram: update failed with %s for user %s\n%s", type(error).__name__, who or "-", stack)
+        if isinstance(update, Update) and update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE:
+            await self._answer_from_memory(context, update)
+
+    async def _answer_from_memory(self, context: ContextTypes.DEFAULT_TYPE, update: Update) -> None:
+        """Whatever failed, she gets an answer: emergency numbers for an emergency word."""
+        typed = update.message.text if update.message is not None else None  # not a pressed button's message
+        user = update.effective_user
+        reply = self.ctx.fallback.reply(typed,
+                                        locale_hint=user.language_code if user else None)
+        try:
+            for kwargs in render(reply, link_label=""):
+                await context.bot.send_message(chat_id=update.effective_chat.id, **kwargs)
+        except TelegramError as exc:
+            log.error("telegram: the fallback answer failed too (%s)", type(exc).__name__)
 
     # -- the turn ----------------------------------------------------------------------------
 
@@ -516,6 +534,7 @@ class TelegramChannel:
         key = self.ctx.user_keys.key(CHANNEL, chat.id)
         event = Event(CHANNEL, key, text=text, payload=payload,
                       locale_hint=sender.language_code if sender else None, unsupported=unsupported,
+                      event_id=self.ctx.user_keys.key("event", f"telegram:{context.bot.id}:{update.update_id}"),
                       reply_to=Address(CHANNEL, chat_id=str(chat.id)))
         replies = (await self.ctx.engine.handle(event)).replies
         if note and replies:
@@ -523,6 +542,7 @@ class TelegramChannel:
             replies[0] = Reply(self.ctx.catalogs.get(first.locale).gettext(note), first.locale,
                                first.choices, replaces_menu=first.replaces_menu)
         await self.send(context, chat.id, replies, edit=edit, who=key[:12])
+        await self.ctx.store.set(self._update_key(context, update), {"done": 1}, UPDATE_TTL)
 
     async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: list[Reply], *,
                    edit: Message | None = None, who: str = "-") -> None:

@@ -96,7 +96,7 @@ async def submit(turn: Turn, raw: str) -> list[Reply]:
                              country=her_country(turn), stage=turn.session.stage)
     # danger words get the numbers whatever became of the question (too long, over the limit...)
     urgent = result.urgent or (result.outcome not in ("created", "added") and is_urgent(raw))
-    replies = [help_now(turn)] if urgent else []
+    replies = list(help_now(turn)) if urgent else []  # the numbers first, at once
     outcome = result.outcome
     if outcome in ("created", "added"):
         replies.append(_ack(turn, result, added=outcome == "added"))

@@ -90,7 +90,7 @@ async def on_rate(turn: Turn, arg: str) -> list[Reply]:
     try:
         await turn.deps.feedback.add([Feedback(kind="rating", channel=turn.event.channel, locale=turn.locale,
                                                content_id=item.id, theme=item.theme, rating=rating,
-                                               **profile_fields(turn))])
+                                               **profile_fields(turn))], turn.event.event_id)
     except Exception:
         await _uncount(turn)
         raise
@@ -116,7 +116,8 @@ async def save_comment(turn: Turn, text: str) -> list[Reply]:
         return [thanks_enough(turn)]
     country = profile_fields(turn)["current_country"] or turn.session.country
     try:
-        await turn.deps.feedback.add_comment(item_id, turn.locale, turn.event.channel, text[:COMMENT_MAX], country)
+        await turn.deps.feedback.add_comment(item_id, turn.locale, turn.event.channel, text[:COMMENT_MAX], country,
+                                             turn.event.event_id)
     except Exception:
         await _uncount(turn)
         raise
@@ -180,7 +181,7 @@ async def on_need_country(turn: Turn, arg: str) -> list[Reply]:
     try:
         await turn.deps.feedback.add([Feedback(kind="need", channel=turn.event.channel, locale=turn.locale,
                                                need=need, urgency=urgency, country=country,
-                                               **profile_fields(turn)) for need in needs])
+                                               **profile_fields(turn)) for need in needs], turn.event.event_id)
     except Exception:
         await _uncount(turn)
         raise

@@ -20,23 +20,13 @@ from bot.conversation import Choice, Reply
 from bot.emergency import EmergencyNumber
 from bot.flows.profile import profile_fields
 from bot.flows.screens import back, country_pick, is_country
-from bot.i18n import N_
+from bot.labels import ANY_MOBILE, KIND_LABELS
 from bot.payloads import SKIP, Head, pay
 
 if TYPE_CHECKING:
     from bot.engine import Turn
 
 INTERNATIONAL_SHOWN = 3
-ANY_MOBILE = N_("From a mobile phone, try 112 or 911: mobile networks connect them to the local emergency service.")
-KIND_LABELS = {
-    "general": N_("Emergency (police, ambulance, fire)"),
-    "police": N_("Police"),
-    "ambulance": N_("Ambulance"),
-    "fire": N_("Fire"),
-    "women": N_("Violence against women"),
-    "trafficking": N_("Trafficking"),
-    "child": N_("Children"),
-}
 
 
 def format_number(turn: Turn, number: EmergencyNumber) -> str:
@@ -77,13 +67,22 @@ def her_country(turn: Turn) -> str | None:
     return turn.session.country or profile_fields(turn)["current_country"]
 
 
-def help_for(turn: Turn, country: str) -> Reply:
+def numbers_first(turn: Turn, blocks: list[str]) -> Reply:
+    """HELP's first message: the numbers alone, so the first SMS always carries them (even
+    UCS-2 ones, 67 characters a segment)."""
+    return Reply("\n\n".join(blocks), turn.locale)
+
+
+def danger_line(turn: Turn) -> str:
+    return turn._("If you are in danger now, call the emergency number of the country you are in.")
+
+
+def help_for(turn: Turn, country: str) -> list[Reply]:
     lib = turn.library
-    lines = [turn._("If you are in danger now, call the emergency number of the country you are in.")]
-    block = numbers_block(turn, country)
-    lines.append(block or "\n".join([
+    block = numbers_block(turn, country) or "\n".join([
         turn._("We have no emergency numbers for {country} yet.").format(country=turn.t.country(country)),
-        turn._(ANY_MOBILE)]))
+        turn._(ANY_MOBILE)])
+    lines = [danger_line(turn)]
     local = lib.services_in(country, emergency=True)
     if local:
         lines.append(turn._("Help in {country}:").format(country=turn.t.country(country)))
@@ -91,7 +90,7 @@ def help_for(turn: Turn, country: str) -> Reply:
     lines.extend(international(turn))
     choices = (Choice(turn._("Find services"), pay(Head.SERVICES, country)),
                Choice(turn._("I am in another country"), Head.HELP_COUNTRY), back(turn))
-    return Reply("\n\n".join(lines), turn.locale, choices)
+    return [numbers_first(turn, [block]), Reply("\n\n".join(lines), turn.locale, choices)]
 
 
 def international(turn: Turn) -> list[str]:
@@ -99,20 +98,20 @@ def international(turn: Turn) -> list[str]:
     return [turn._("International help:"), *(format_service(turn, s) for s in intl)] if intl else []
 
 
-def help_anywhere(turn: Turn) -> Reply:
+def help_anywhere(turn: Turn) -> list[Reply]:
     """No country yet: her SIM's country (hers to confirm) or the deployment's, then the question."""
-    lines = [turn._("If you are in danger now, call the emergency number of the country you are in.")]
     sim = turn.session.sim_country
     shown = [sim] if sim and turn.library.emergency_numbers(sim) else list(turn.deps.help_countries())
-    lines.extend(b for b in (numbers_block(turn, c) for c in shown) if b)
-    lines.extend(international(turn))
-    lines.append(turn._("Which country are you in?"))
+    blocks = [b for b in (numbers_block(turn, c) for c in shown) if b] or [turn._(ANY_MOBILE)]
+    lines = [danger_line(turn), *international(turn), turn._("Which country are you in?")]
     picker = country_pick(turn, Head.HELP, "")
     first = (Choice(turn._("Yes, I am in {country}").format(country=turn.t.country(sim)), pay(Head.HELP, sim)),) if sim else ()
-    return Reply("\n\n".join(lines), turn.locale, first + picker.choices[:-1] + (back(turn),))
+    return [numbers_first(turn, blocks),
+            Reply("\n\n".join(lines), turn.locale, first + picker.choices[:-1] + (back(turn),))]
 
 
-def help_now(turn: Turn) -> Reply:
+def help_now(turn: Turn) -> list[Reply]:
+    """HELP: two messages, the numbers first, then the services and what to choose next."""
     country = her_country(turn)
     return help_for(turn, country) if country else help_anywhere(turn)
 
@@ -121,8 +120,8 @@ async def on_help(turn: Turn, country: str) -> list[Reply]:
     if is_country(country):
         turn.session.country = country
     elif country == SKIP:
-        return [help_anywhere(turn)]
-    return [help_now(turn)]
+        return help_anywhere(turn)
+    return help_now(turn)
 
 
 async def on_help_country(turn: Turn, arg: str) -> list[Reply]:

@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from admin_api.api.routes.keys import create_key_row
+from admin_api.content_ops import english_hash
 from admin_api.main import create_admin_app
 from bot.app import AppContext
-from bot.content_model import Item
+from bot.content_model import Item, item_to_data
 from bot.content_repository import apply_item, bump_revision, publish_row, record_version
 from bot.models import ContentItem, Organisation
 from bot.models import Service as ServiceRow
@@ -63,13 +64,22 @@ async def make_key(ctx: AppContext, org: str, role: str, countries: list[str] | 
         return row.id, key
 
 
+def with_source_hashes(item: Item) -> dict:
+    """The item's data with every translation made from its current English, as `content load` stores it."""
+    data = item_to_data(item)
+    digest = english_hash(data["translations"])
+    if digest is not None:
+        for tr in data["translations"].values():
+            tr.setdefault("source_hash", digest)
+    return data
+
+
 async def add_published_item(ctx: AppContext, item_id: str, countries: list[str]) -> None:
     """A published item straight into the database, as content/ would load it."""
     item = Item.model_validate(item_data(item_id, countries))
     async with ctx.sessionmaker() as session:
         row = ContentItem(id=item_id, version=1, updated_by="test")
-        from bot.content_repository import _with_source_hashes
-        apply_item(row, _with_source_hashes(item))
+        apply_item(row, with_source_hashes(item))
         publish_row(row)
         session.add(row)
         await session.flush()

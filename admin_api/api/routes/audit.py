@@ -5,17 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
-from admin_api.api.common import Limit, Offset, SafeStr
-from admin_api.api.deps import SessionDep, aware, require
-from admin_api.roles import READ_AUDIT, Actor
+from admin_api.api.common import SafeStr
+from admin_api.api.deps import AuditReader, Limit, Offset, SessionDep, aware
 from bot.models import AuditEvent
 
 router = APIRouter(prefix="/audit", tags=["audit"])
-Admin = Annotated[Actor, Depends(require(*READ_AUDIT))]
 
 
 class EventOut(BaseModel):
@@ -34,7 +32,7 @@ class EventPage(BaseModel):
 
 
 @router.get("", response_model=EventPage)
-async def list_events(actor: Admin, session: SessionDep, limit: Limit = 100, offset: Offset = 0,
+async def list_events(actor: AuditReader, session: SessionDep, limit: Limit = 100, offset: Offset = 0,
                       action: Annotated[SafeStr | None, Query(max_length=40)] = None,
                       target_type: Annotated[SafeStr | None, Query(max_length=20)] = None,
                       target_id: Annotated[SafeStr | None, Query(max_length=80)] = None) -> EventPage:

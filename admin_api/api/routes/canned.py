@@ -5,20 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, status
+from fastapi import APIRouter, Path, status
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from admin_api.api.common import ApiModel, Limit, Offset, SafeStr
-from admin_api.api.deps import SessionDep, aware, require
-from admin_api.api.routes.content import Locale
+from admin_api.api.common import ApiModel, SafeStr
+from admin_api.api.deps import Limit, Locale, Offset, Responder, SessionDep, aware
 from admin_api.audit import audit
 from admin_api.errors import not_found
-from admin_api.roles import RESPOND, Actor
 from bot.inbox_models import CannedAnswer
 
 router = APIRouter(prefix="/inbox/canned", tags=["inbox"])
-Responder = Annotated[Actor, Depends(require(*RESPOND))]
 CannedId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 

@@ -9,25 +9,24 @@ the disclosure control guarantees.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin_api import feedback_queries as fq
-from admin_api.api.common import Limit, Offset
-from admin_api.api.deps import CtxDep, SessionDep, require
+from admin_api.api.deps import Analyst, CtxDep, Limit, Offset, SessionDep
 from admin_api.audit import audit
 from admin_api.errors import field_error
 from admin_api.roles import Actor
+from bot.app import AppContext
 from bot.content_model import Stage
 from bot.models import utcnow
 
-READ_FEEDBACK: tuple[str, ...] = ("admin", "analyst")
-
 router = APIRouter(prefix="/feedback", tags=["feedback"])
-Analyst = Annotated[Actor, Depends(require(*READ_FEEDBACK))]
 
 By = Annotated[str, Query(max_length=120, pattern=r"^[a-z_,]*$",
                           description="dimensions, comma-separated: " + ", ".join(fq.DIMENSIONS))]
@@ -35,8 +34,8 @@ PeriodFrom = Annotated[dt.date | None, Query(description="first day (inclusive),
 PeriodTo = Annotated[dt.date | None, Query(description="last day (inclusive), YYYY-MM-DD")]
 Country = Annotated[str | None, Query(pattern=r"^[A-Z]{2}$", description="where the need is, or else where she is now")]
 StageQ = Annotated[Stage | None, Query()]
-Theme = Annotated[str | None, Query(pattern=r"^[a-z0-9_]{1,30}$")]
-Locale = Annotated[str | None, Query(pattern=r"^[a-z]{2,3}$")]
+ThemeQ = Annotated[str | None, Query(pattern=r"^[a-z0-9_]{1,30}$")]
+LocaleQ = Annotated[str | None, Query(pattern=r"^[a-z]{2,3}$")]
 Channel = Annotated[str | None, Query(pattern=r"^[a-z_]{2,12}$")]
 Kind = Annotated[Literal["rating", "need", "comment"] | None, Query(description="default: implied by `by`")]
 Format = Annotated[Literal["json", "csv"], Query(description="csv: the same table as text/csv")]
@@ -79,7 +78,7 @@ def _filters(period_from: dt.date | None, period_to: dt.date | None, country: st
                       theme=theme, locale=locale, channel=channel, kind=kind, item=item)
 
 
-async def _answer(ctx: Any, session: Any, actor: Actor, query: fq.TableQuery, fmt: str,
+async def _answer(ctx: AppContext, session: AsyncSession, actor: Actor, query: fq.TableQuery, fmt: str,
                   name: str) -> Any:
     try:
         published = await fq.table(session, actor, query, ctx.settings.suppression_k)
@@ -106,7 +105,6 @@ def _query(by: str | None, filters: fq.Filters, *, allow_empty: bool = False, ma
 
 
 def _replace_kind(filters: fq.Filters, kind: str | None) -> fq.Filters:
-    from dataclasses import replace
     return replace(filters, kind=kind)
 
 
@@ -114,8 +112,8 @@ def _replace_kind(filters: fq.Filters, kind: str | None) -> fq.Filters:
             responses={200: {"content": {"text/csv": {}}}})
 async def aggregate(actor: Analyst, ctx: CtxDep, session: SessionDep, by: By,
                     period_from: PeriodFrom = None, period_to: PeriodTo = None,
-                    country: Country = None, stage: StageQ = None, theme: Theme = None,
-                    locale: Locale = None, channel: Channel = None, kind: Kind = None,
+                    country: Country = None, stage: StageQ = None, theme: ThemeQ = None,
+                    locale: LocaleQ = None, channel: Channel = None, kind: Kind = None,
                     format: Format = "json") -> Any:
     """Counts of feedback and needs records by up to three dimensions, e.g. `by=gender,need`.
 
@@ -133,8 +131,8 @@ async def timeseries(actor: Analyst, ctx: CtxDep, session: SessionDep,
                      interval: Annotated[Literal["week", "month"], Query()] = "month",
                      by: Annotated[str, Query(max_length=120, pattern=r"^[a-z_,]*$")] = "",
                      period_from: PeriodFrom = None, period_to: PeriodTo = None,
-                     country: Country = None, stage: StageQ = None, theme: Theme = None,
-                     locale: Locale = None, channel: Channel = None, kind: Kind = None,
+                     country: Country = None, stage: StageQ = None, theme: ThemeQ = None,
+                     locale: LocaleQ = None, channel: Channel = None, kind: Kind = None,
                      format: Format = "json") -> Any:
     """Counts per week (the Monday's date) or month (YYYY-MM), optionally by up to two more
     dimensions: the leading dimension is `period`. Same disclosure control as /aggregate."""
@@ -148,8 +146,8 @@ async def timeseries(actor: Analyst, ctx: CtxDep, session: SessionDep,
 async def helpfulness(actor: Analyst, ctx: CtxDep, session: SessionDep,
                       by: Annotated[Literal["item", "locale", "theme", "channel"], Query()] = "theme",
                       period_from: PeriodFrom = None, period_to: PeriodTo = None,
-                      country: Country = None, stage: StageQ = None, theme: Theme = None,
-                      locale: Locale = None, channel: Channel = None,
+                      country: Country = None, stage: StageQ = None, theme: ThemeQ = None,
+                      locale: LocaleQ = None, channel: Channel = None,
                       format: Format = "json") -> Any:
     """"Was this helpful?" answers (yes / no / unsure) by content item, locale, theme or channel:
     a two-dimensional table (`by`, `rating`) under the same disclosure control."""
@@ -161,7 +159,7 @@ async def helpfulness(actor: Analyst, ctx: CtxDep, session: SessionDep,
 @router.get("/comments", response_model=CommentPage)
 async def list_comments(actor: Analyst, session: SessionDep, limit: Limit = 100, offset: Offset = 0,
                         period_from: PeriodFrom = None, period_to: PeriodTo = None,
-                        country: Country = None, locale: Locale = None, channel: Channel = None,
+                        country: Country = None, locale: LocaleQ = None, channel: Channel = None,
                         item: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")] = None) -> CommentPage:
     """One-line comments (scrubbed of numbers and addresses before they were stored), in the
     organisation's countries only (an organisation with no country limit sees all), never past

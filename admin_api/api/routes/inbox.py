@@ -12,15 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, Field
 
-from admin_api.api.common import ApiModel, Limit, Offset, SafeStr
-from admin_api.api.deps import CtxDep, SessionDep, aware, require
-from admin_api.api.routes.content import Locale
+from admin_api.api.common import ApiModel, SafeStr
+from admin_api.api.deps import CtxDep, InboxAdmin, Limit, Locale, Offset, Responder, SessionDep, aware
 from admin_api.audit import audit
 from admin_api.errors import field_error, not_found
-from admin_api.roles import INBOX_SETTINGS, RESPOND, Actor
+from admin_api.roles import Actor
 from bot.app import AppContext
 from bot.content_model import Theme
 from bot.engine import render_item
@@ -29,8 +28,6 @@ from bot.inbox_models import InboxMessage, InboxSettings, InboxThread, OutboxRow
 from bot.models import utcnow
 
 router = APIRouter(prefix="/inbox", tags=["inbox"])
-Responder = Annotated[Actor, Depends(require(*RESPOND))]
-Admin = Annotated[Actor, Depends(require(*INBOX_SETTINGS))]
 Code = Annotated[str, Path(pattern=r"^[A-Z0-9]{4,12}$", description='the pseudonym, e.g. "A7F3K2"')]
 StatusFilter = Literal["active", "open", "claimed", "answered", "closed", "deleted", "all"]
 STATUS_NOTES = {"deleted": "deleted by the person who asked"}
@@ -268,13 +265,13 @@ def _settings_out(row: InboxSettings | None) -> SettingsOut:
 
 
 @router.get("/settings", response_model=SettingsOut)
-async def get_settings(actor: Admin, session: SessionDep) -> SettingsOut:
+async def get_settings(actor: InboxAdmin, session: SessionDep) -> SettingsOut:
     """How the organisation answers questions (no row yet: it takes none)."""
     return _settings_out(await session.get(InboxSettings, actor.org_id))
 
 
 @router.put("/settings", response_model=SettingsOut)
-async def put_settings(body: SettingsIn, actor: Admin, session: SessionDep) -> SettingsOut:
+async def put_settings(body: SettingsIn, actor: InboxAdmin, session: SessionDep) -> SettingsOut:
     """Opt in to questions for the organisation's countries, in the languages it answers."""
     row = await session.get(InboxSettings, actor.org_id)
     if row is None:

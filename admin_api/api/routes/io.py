@@ -5,28 +5,25 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sqlalchemy.exc import IntegrityError
-
 from admin_api.api.common import ApiModel, claim
-from admin_api.api.deps import CtxDep, SessionDep, require
+from admin_api.api.deps import CtxDep, Editor, Reader, SessionDep
+from admin_api.api.writes import refresh
 from admin_api.audit import audit
 from admin_api.errors import VersionConflict, field_error
-from admin_api.library_io import Plan, export_files, plan_import, unzip_files, zip_files
-from admin_api.roles import EDIT, READ_CONTENT, Actor
+from admin_api.library_io import Entry, Plan, export_files, plan_import, unzip_files, zip_files
+from admin_api.roles import Actor
 from bot.app import AppContext
 from bot.content_repository import SERVICE_FIELDS, apply_item, bump_revision, record_version
-from bot.models import ContentItem
+from bot.models import ContentItem, utcnow
 from bot.models import Service as ServiceRow
-from bot.models import utcnow
 
 router = APIRouter(tags=["import and export"])
-Reader = Annotated[Actor, Depends(require(*READ_CONTENT))]
-Editor = Annotated[Actor, Depends(require(*EDIT))]
 DryRun = Annotated[bool, Query(description="plan only: report what would change, write nothing")]
 IMPORT_LIMIT_FACTOR = 16
 
@@ -78,6 +75,47 @@ async def export(actor: Reader, session: SessionDep,
     return FilesOut(files=files)
 
 
+async def _import_item(session: AsyncSession, actor: Actor, rows: dict[str, ContentItem], entry: Entry) -> None:
+    """An added or changed item from the files, as a draft to review."""
+    assert entry.data is not None
+    row = rows.get(entry.id)
+    if row is None:
+        row = ContentItem(id=entry.id, version=1)
+        session.add(row)
+    else:  # a write that raced this import since the plan: 409, nothing applied
+        row.version = await claim(session, ContentItem, row.id, row.version, f"item {row.id}")
+    apply_item(row, entry.data)
+    row.status = "draft"
+    row.updated_by, row.updated_at = actor.prefix, utcnow()
+    try:
+        await session.flush()
+    except IntegrityError:  # an item of this id was created since the plan
+        await session.rollback()
+        raise VersionConflict(None, f"item {entry.id}") from None
+    record_version(session, row, actor.prefix, "imported from files")
+    audit(session, actor, "item.import", "item", row.id,
+          {"version": row.version, "result": entry.result, "fields": [c["field"] for c in entry.changes][:50]})
+
+
+async def _import_service(session: AsyncSession, actor: Actor, services: dict[str, ServiceRow], entry: Entry) -> None:
+    """An added or changed service from the files, live at once."""
+    assert entry.data is not None
+    srow = services.get(entry.id)
+    if srow is None:
+        srow = ServiceRow(id=entry.id, version=1, active=True)
+        session.add(srow)
+    else:
+        srow.version = await claim(session, ServiceRow, srow.id, srow.version, f"service {srow.id}")
+    for f in SERVICE_FIELDS:
+        value = entry.data.get(f)
+        if f == "last_verified" and isinstance(value, str):
+            value = dt.date.fromisoformat(value)
+        setattr(srow, f, value)
+    srow.updated_by, srow.updated_at = actor.prefix, utcnow()
+    audit(session, actor, "service.import", "service", srow.id,
+          {"version": srow.version, "result": entry.result})
+
+
 async def _run(ctx: AppContext, session: AsyncSession, actor: Actor, files: dict[str, str],
                dry_run: bool) -> ImportReport:
     rows, services = await _state(session)
@@ -92,40 +130,10 @@ async def _run(ctx: AppContext, session: AsyncSession, actor: Actor, files: dict
         return report
     services_changed = False
     for entry in writes:
-        assert entry.data is not None
         if entry.kind == "item":
-            row = rows.get(entry.id)
-            if row is None:
-                row = ContentItem(id=entry.id, version=1)
-                session.add(row)
-            else:  # a write that raced this import since the plan: 409, nothing applied
-                row.version = await claim(session, ContentItem, row.id, row.version, f"item {row.id}")
-            apply_item(row, entry.data)
-            row.status = "draft"
-            row.updated_by, row.updated_at = actor.prefix, utcnow()
-            try:
-                await session.flush()
-            except IntegrityError:  # an item of this id was created since the plan
-                await session.rollback()
-                raise VersionConflict(None, f"item {entry.id}") from None
-            record_version(session, row, actor.prefix, "imported from files")
-            audit(session, actor, "item.import", "item", row.id,
-                  {"version": row.version, "result": entry.result, "fields": [c["field"] for c in entry.changes][:50]})
+            await _import_item(session, actor, rows, entry)
         else:
-            srow = services.get(entry.id)
-            if srow is None:
-                srow = ServiceRow(id=entry.id, version=1, active=True)
-                session.add(srow)
-            else:
-                srow.version = await claim(session, ServiceRow, srow.id, srow.version, f"service {srow.id}")
-            for f in SERVICE_FIELDS:
-                value = entry.data.get(f)
-                if f == "last_verified" and isinstance(value, str):
-                    value = dt.date.fromisoformat(value)
-                setattr(srow, f, value)
-            srow.updated_by, srow.updated_at = actor.prefix, utcnow()
-            audit(session, actor, "service.import", "service", srow.id,
-                  {"version": srow.version, "result": entry.result})
+            await _import_service(session, actor, services, entry)
             services_changed = True
     if services_changed:
         await bump_revision(session)
@@ -135,7 +143,7 @@ async def _run(ctx: AppContext, session: AsyncSession, actor: Actor, files: dict
         await session.rollback()
         raise VersionConflict(None, "an item or service in this import") from None
     if services_changed:
-        await ctx.content.refresh()
+        await refresh(ctx)
     report.applied = True
     return report
 

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin_api.api.common import ApiModel
-from admin_api.api.deps import SessionDep, aware, require
+from admin_api.api.deps import KeyAdmin, KeyId, SessionDep, aware
 from admin_api.audit import audit
 from admin_api.errors import not_found
 from admin_api.keys import hash_key, key_prefix, new_key
-from admin_api.roles import MANAGE_KEYS, Actor, Role
+from admin_api.roles import Actor, Role
 from bot.models import ApiKey, utcnow
 
 router = APIRouter(prefix="/keys", tags=["keys"])
-Admin = Annotated[Actor, Depends(require(*MANAGE_KEYS))]
-KeyId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 class KeyOut(BaseModel):
@@ -76,7 +73,7 @@ async def _own_key(session: AsyncSession, actor: Actor, key_id: int) -> ApiKey:
 
 
 @router.get("", response_model=list[KeyOut])
-async def list_keys(actor: Admin, session: SessionDep) -> list[KeyOut]:
+async def list_keys(actor: KeyAdmin, session: SessionDep) -> list[KeyOut]:
     """Every key of the caller's organisation, by prefix: the keys themselves are never stored."""
     rows = (await session.scalars(select(ApiKey).where(ApiKey.org_id == actor.org_id)
                                   .order_by(ApiKey.id))).all()
@@ -84,7 +81,7 @@ async def list_keys(actor: Admin, session: SessionDep) -> list[KeyOut]:
 
 
 @router.post("", response_model=NewKeyOut, status_code=status.HTTP_201_CREATED)
-async def create_key(body: KeyIn, actor: Admin, session: SessionDep) -> NewKeyOut:
+async def create_key(body: KeyIn, actor: KeyAdmin, session: SessionDep) -> NewKeyOut:
     """A new key for the caller's organisation, in any role; the response is the only copy."""
     row, key = await create_key_row(session, actor.org_id, body.role, body.label, body.expires_days)
     audit(session, actor, "key.create", "api_key", row.id,
@@ -94,7 +91,7 @@ async def create_key(body: KeyIn, actor: Admin, session: SessionDep) -> NewKeyOu
 
 
 @router.post("/{key_id}/expire", response_model=KeyOut)
-async def expire_key(key_id: KeyId, actor: Admin, session: SessionDep,
+async def expire_key(key_id: KeyId, actor: KeyAdmin, session: SessionDep,
                      body: ExpireIn | None = None) -> KeyOut:
     """Set when a key stops working (now by default), e.g. when a volunteer's term ends."""
     row = await _own_key(session, actor, key_id)
@@ -108,7 +105,7 @@ async def expire_key(key_id: KeyId, actor: Admin, session: SessionDep,
 
 
 @router.post("/{key_id}/revoke", response_model=KeyOut)
-async def revoke_key(key_id: KeyId, actor: Admin, session: SessionDep) -> KeyOut:
+async def revoke_key(key_id: KeyId, actor: KeyAdmin, session: SessionDep) -> KeyOut:
     """Stop a key at once and for good, e.g. when it may have leaked."""
     row = await _own_key(session, actor, key_id)
     if row.revoked_at is None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field
 
-from admin_api.api.deps import CtxDep, SessionDep, require
-from admin_api.api.routes.content import ItemId, Locale, is_live, load_item
-from admin_api.content_ops import working_data
-from admin_api.roles import READ_CONTENT, Actor
+from admin_api.api.deps import CtxDep, ItemId, Locale, Reader, SessionDep
+from admin_api.api.routes.content.shared import load_item
+from admin_api.content_ops import is_live, working_data
 from bot.channels.sms_render import render_sms
 from bot.channels.telegram import LINK_LABEL
 from bot.channels.telegram_render import as_bot_api, render
@@ -20,7 +19,6 @@ from bot.library import Library
 from bot.sms_encoding import analyse
 
 router = APIRouter(tags=["preview"])
-Reader = Annotated[Actor, Depends(require(*READ_CONTENT))]
 
 
 class SmsPart(BaseModel):

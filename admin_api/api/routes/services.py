@@ -11,28 +11,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admin_api.api.common import (ApiModel, IfMatch, Limit, Offset, Versioned, check_version, claim,
-                                  expected_version, send_etag)
-from admin_api.api.deps import CtxDep, SessionDep, aware, require
-from admin_api.audit import audit
-from admin_api.errors import VersionConflict, body_validation_error, field_error, not_found
-from admin_api.roles import EDIT, READ_CONTENT, Actor
-from bot.app import AppContext
+from admin_api.api.common import ApiModel, Versioned, send_etag
+from admin_api.api.deps import CtxDep, Editor, IfMatch, Limit, Offset, Reader, ServiceId, SessionDep, aware
+from admin_api.api.writes import Edit, Target, WriterDep
+from admin_api.errors import body_validation_error, field_error, not_found
+from admin_api.roles import Actor
 from bot.content_model import Category, Service
-from bot.content_repository import SERVICE_FIELDS, bump_revision
+from bot.content_repository import SERVICE_FIELDS
 from bot.models import Service as ServiceRow
 from bot.models import utcnow
 
 router = APIRouter(prefix="/services", tags=["services"])
-Reader = Annotated[Actor, Depends(require(*READ_CONTENT))]
-Editor = Annotated[Actor, Depends(require(*EDIT))]
-ServiceId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,59}$", max_length=60)]
 CountryCode = Annotated[str | None, Query(pattern=r"^([A-Z]{2}|INT)$")]
 
 
@@ -98,14 +92,35 @@ async def load_service(session: AsyncSession, actor: Actor, service_id: str) -> 
     return row
 
 
+SERVICE = Target(name="service", model=ServiceRow, load=load_service, keeps_versions=False)
+
+
 def _check_country(actor: Actor, country: str) -> None:
     if not actor.may_touch_country(country):
         raise field_error(("body", "country"),
                           f"your organisation may only edit services in {', '.join(actor.countries)}")
 
 
-async def _live(ctx: AppContext) -> None:
-    await ctx.content.refresh()
+def _edit(actor: Actor, row: ServiceRow, changes: dict[str, Any], action: str) -> Edit[ServiceRow]:
+    """Check the entry as it would be after `changes`; live for the bot once written."""
+    data = {"id": row.id, **{f: getattr(row, f) for f in SERVICE_FIELDS}}
+    active = changes.pop("active", None)
+    data.update(changes)
+    try:
+        Service.model_validate(data)
+    except ValidationError as exc:
+        raise body_validation_error(exc) from None
+    if "country" in changes:
+        _check_country(actor, changes["country"])
+    fields = sorted(changes) + (["active"] if active is not None else [])
+
+    def apply(row: ServiceRow) -> None:
+        for f, v in changes.items():
+            setattr(row, f, v)
+        if active is not None:
+            row.active = active
+
+    return Edit(action, lambda row: {"version": row.version, "fields": fields}, apply=apply, live=True)
 
 
 @router.get("", response_model=ServicePage)
@@ -150,79 +165,41 @@ async def get_service(service_id: ServiceId, actor: Reader, ctx: CtxDep, session
 
 
 @router.post("", response_model=ServiceOut, status_code=status.HTTP_201_CREATED)
-async def create_service(body: ServiceIn, actor: Editor, ctx: CtxDep, session: SessionDep,
-                         response: Response) -> ServiceOut:
+async def create_service(body: ServiceIn, actor: Editor, writer: WriterDep) -> ServiceOut:
     """A new entry, live for the bot within seconds."""
     _check_country(actor, body.country)
     service = Service.model_validate(body.model_dump())
-    row = ServiceRow(id=service.id, version=1, active=True, updated_by=actor.prefix, updated_at=utcnow(),
-                     **{f: getattr(service, f) for f in SERVICE_FIELDS})
-    session.add(row)
-    try:
-        await session.flush()
-    except IntegrityError:
-        await session.rollback()
-        raise VersionConflict(None, f"service {service.id}") from None
-    audit(session, actor, "service.create", "service", row.id, {"version": 1, "country": row.country})
-    await bump_revision(session)
-    await session.commit()
-    await _live(ctx)
-    send_etag(response, row.version)
-    return service_out(row, ctx.settings.verification_overdue_days)
-
-
-async def _write(ctx: AppContext, session: AsyncSession, actor: Actor, row: ServiceRow, expected: int,
-                 changes: dict[str, Any], action: str) -> ServiceOut:
-    data = {"id": row.id, **{f: getattr(row, f) for f in SERVICE_FIELDS}}
-    active = changes.pop("active", None)
-    data.update(changes)
-    try:
-        Service.model_validate(data)
-    except ValidationError as exc:
-        raise body_validation_error(exc) from None
-    if "country" in changes:
-        _check_country(actor, changes["country"])
-    row.version = await claim(session, ServiceRow, row.id, expected, "service")
-    for f, v in changes.items():
-        setattr(row, f, v)
-    fields = sorted(changes) + (["active"] if active is not None else [])
-    if active is not None:
-        row.active = active
-    row.updated_by, row.updated_at = actor.prefix, utcnow()
-    audit(session, actor, action, "service", row.id, {"version": row.version, "fields": fields})
-    await bump_revision(session)
-    await session.commit()
-    await _live(ctx)
-    return service_out(row, ctx.settings.verification_overdue_days)
+    row = ServiceRow(id=service.id, version=1, active=True, **{f: getattr(service, f) for f in SERVICE_FIELDS})
+    row = await writer.create(actor, SERVICE, row, Edit(
+        "service.create", lambda row: {"version": 1, "country": row.country}, live=True))
+    return service_out(row, writer.ctx.settings.verification_overdue_days)
 
 
 @router.patch("/{service_id}", response_model=ServiceOut)
-async def update_service(service_id: ServiceId, body: ServicePatch, actor: Editor, ctx: CtxDep,
-                         session: SessionDep, response: Response, if_match: IfMatch = None) -> ServiceOut:
+async def update_service(service_id: ServiceId, body: ServicePatch, actor: Editor, writer: WriterDep,
+                         if_match: IfMatch = None) -> ServiceOut:
     """Change an entry (`active: false` withdraws it from the bot); live within seconds."""
-    expected = expected_version(body.version, if_match)
-    row = await load_service(session, actor, service_id)
-    check_version(row.version, expected, "service")
-    changes = body.model_dump(exclude_unset=True, exclude={"version"})
-    out = await _write(ctx, session, actor, row, expected, changes, "service.update")
-    send_etag(response, out.version)
-    return out
+
+    async def plan(row: ServiceRow) -> Edit[ServiceRow]:
+        return _edit(actor, row, body.model_dump(exclude_unset=True, exclude={"version"}), "service.update")
+
+    row = await writer.edit(actor, SERVICE, service_id, body.version, if_match, plan)
+    return service_out(row, writer.ctx.settings.verification_overdue_days)
 
 
 @router.post("/{service_id}/verify", response_model=ServiceOut)
-async def verify_service(service_id: ServiceId, actor: Editor, ctx: CtxDep, session: SessionDep,
-                         response: Response, body: VerifyIn | None = None,
-                         if_match: IfMatch = None) -> ServiceOut:
+async def verify_service(service_id: ServiceId, actor: Editor, writer: WriterDep,
+                         body: VerifyIn | None = None, if_match: IfMatch = None) -> ServiceOut:
     """Record that someone checked the details against the organisation's own public source."""
-    expected = expected_version(body.version if body else None, if_match)
-    row = await load_service(session, actor, service_id)
-    check_version(row.version, expected, "service")
-    when = (body.last_verified if body and body.last_verified else None) or _today()
-    if when > _today():
-        raise field_error(("body", "last_verified"), "must not be in the future")
-    changes: dict[str, Any] = {"last_verified": when, "verified": True}
-    if body and body.source:
-        changes["source"] = body.source
-    out = await _write(ctx, session, actor, row, expected, changes, "service.verify")
-    send_etag(response, out.version)
-    return out
+
+    async def plan(row: ServiceRow) -> Edit[ServiceRow]:
+        when = (body.last_verified if body and body.last_verified else None) or _today()
+        if when > _today():
+            raise field_error(("body", "last_verified"), "must not be in the future")
+        changes: dict[str, Any] = {"last_verified": when, "verified": True}
+        if body and body.source:
+            changes["source"] = body.source
+        return _edit(actor, row, changes, "service.verify")
+
+    row = await writer.edit(actor, SERVICE, service_id, body.version if body else None, if_match, plan)
+    return service_out(row, writer.ctx.settings.verification_overdue_days)

@@ -217,7 +217,8 @@ async def test_timeseries_by_week_and_month(world: World) -> None:
     rows = []
     for i, day in enumerate((dt.date(2026, 1, 5), dt.date(2026, 1, 11), dt.date(2026, 1, 12), dt.date(2026, 2, 28))):
         rows += await seed(w.ctx, [(6 + i, dict(kind="need", need="shelter", gender="woman", country="KE"))], day=day, seed_=i)
-    rows += await seed(w.ctx, [(2, dict(kind="need", need="shelter", gender="man", country="KE"))], day=dt.date(2026, 2, 3), seed_=20)
+    rows += await seed(w.ctx, [(2, dict(kind="need", need="shelter", gender="man", country="KE"))],
+                       day=dt.date(2026, 2, 3), seed_=20)
     h = w.h("kenya", "analyst")
     weeks = (await w.client.get("/feedback/timeseries", params={"interval": "week"}, headers=h)).json()
     assert weeks["dimensions"] == ["period"] and weeks["interval"] == "week"

@@ -126,7 +126,8 @@ async def test_published_export_is_what_the_bot_serves(world: World) -> None:
     w = world
     h = w.h("global", "editor")
     v = (await w.client.get("/items/ph-item", headers=h)).json()["version"]
-    await w.client.put("/items/ph-item/translations/ar", headers=h, json={"title": "مسودة", "body": "مسودة.", "sms": "مسودة.", "version": v})
+    await w.client.put("/items/ph-item/translations/ar", headers=h,
+                       json={"title": "مسودة", "body": "مسودة.", "sms": "مسودة.", "version": v})
     working = yaml.safe_load((await _export(w))["items/ph-item.yaml"])
     published = yaml.safe_load((await _export(w, source="published"))["items/ph-item.yaml"])
     assert working["translations"]["ar"]["body"] == "مسودة."
