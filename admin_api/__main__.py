@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.config import Settings, get_settings
 
-ROLES = ("admin", "editor", "reviewer", "analyst")
+ROLES = ("admin", "editor", "reviewer", "analyst", "responder")
 
 
 def parse_countries(raw: str | None) -> list[str]:

@@ -1,4 +1,4 @@
-"""Command line: `python -m bot chat | serve | content load | content check`."""
+"""Command line: `python -m bot chat | serve | worker | content load | content check`."""
 
 from __future__ import annotations
 
@@ -66,6 +66,13 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--port", type=int)
     p_content = sub.add_parser("content", help="the content library in content/")
     p_content.add_argument("action", choices=["load", "check"])
+    sub.add_parser("worker", help="deliver the outbox (answers) from OUTBOX_BROKER_URL's queue", add_help=False)
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["worker"]:
+        from bot.worker import main as worker_main
+
+        return worker_main(argv[1:])
     args = parser.parse_args(argv)
 
     settings = get_settings()

@@ -21,6 +21,7 @@ from bot.engine import Engine
 from bot.fallback import Fallback
 from bot.feedback import DatabaseFeedbackSink, SpoolingFeedbackSink
 from bot.i18n import Catalogs
+from bot.inbox import services_for
 from bot.models import Organisation
 from bot.personal_data import PersonalData
 from bot.privacy import UserKeys, load_secret
@@ -69,19 +70,23 @@ class AppContext:
         self.spool = make_spool(settings, self.store)
         self.feedback = SpoolingFeedbackSink(
             DatabaseFeedbackSink(self.sessionmaker, settings.comment_retention_days), self.spool)
+        # "ask a person": address book, inbox, outbox; senders are added in start()
+        self.inbox = services_for(self)
+        self.personal.register_hook("inbox: questions and addresses", self._forget_questions)
         self.engine = Engine(
             library=lambda: self.content.library, store=self.store, catalogs=self.catalogs,
             feedback=self.feedback, session_ttl=settings.session_ttl_seconds, personal=self.personal,
             feedback_daily_cap=settings.feedback_daily_cap,
             comment_retention_days=settings.comment_retention_days,
-            help_countries=lambda: self.help_countries)
+            help_countries=lambda: self.help_countries, inbox=self.inbox,
+            question_max_chars=settings.inbox_question_max_chars)
         # whose emergency numbers HELP shows before she says where she is; set in start()
         self.help_countries: tuple[str, ...] = settings.help_country_codes
         self.fallback = Fallback(library=lambda: self.content.library, catalogs=self.catalogs,
                                  default_locale=settings.default_locale,
                                  help_countries=lambda: self.help_countries)
 
-    async def start(self, watch: bool = True) -> None:
+    async def start(self, watch: bool = True, deliver: bool | None = None) -> None:
         """Migrate, load content/ into an empty database, read the published library."""
         await migrate(self.settings)
         if await is_empty(self.sessionmaker):
@@ -95,8 +100,24 @@ class AppContext:
         warm_countries(self.catalogs.locales)
         if watch:
             self.content.start()
+        # answers of "ask a person": the channels' senders, then (with the other background
+        # work) the outbox dispatcher, delivering in-process unless OUTBOX_BROKER_URL sends
+        # the jobs to `python -m bot worker` processes (which start with deliver=True)
+        if not self.inbox.outbox.senders:
+            from bot.channels.senders import build_senders
+
+            self.inbox.outbox.senders.update(build_senders(self))
+        if watch or deliver:
+            await self.inbox.start(deliver=deliver)
+
+    async def _forget_questions(self, user_key: str) -> None:
+        await self.inbox.asking.forget(user_key)
 
     async def stop(self) -> None:
+        await self.inbox.stop()
+        from bot.channels.senders import close_senders
+
+        await close_senders(self.inbox.outbox.senders)
         await self.content.stop()
         await self.store.close()
         await self.db.dispose()

@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     sms_claim_seconds: int = 20
     twilio_auth_token: str | None = None
     twilio_account_sid: str | None = None
+    # answers sent later go through Twilio's Messages API: from this number (or a Messaging
+    # Service SID, MG...), and for WhatsApp from this WhatsApp sender (both E.164)
+    twilio_api_base_url: str = "https://api.twilio.com"
+    twilio_sender: str | None = None
+    twilio_whatsapp_sender: str | None = None
     africastalking_username: str | None = None
     africastalking_api_key: str | None = None
     africastalking_webhook_key: str | None = None

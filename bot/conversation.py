@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
+
+if TYPE_CHECKING:
+    from bot.addresses import Address
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,9 @@ class Event:
     unsupported: str | None = None  # sticker, photo, voice...: what she sent that we can't read
     country_hint: str | None = None  # her SIM's country (SMS): suggested to her, never assumed
     event_id: str | None = None  # keyed hash of the gateway's message id: what she gives counts once
+    # where an answer to "Ask a person" can reach her (Telegram chat id; SMS phone + gateway),
+    # filled by the channel; lives only in this event: never in the session, never logged
+    reply_to: Address | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -38,9 +44,9 @@ class Reply:
     replaces_menu: bool = False  # a navigation step: may edit the previous menu in place
 
 
-# what the next typed text means: a menu search, a language name, a comment to keep, or a
-# country's name (for the question in Session.country_for)
-State = Literal["menu", "lang", "comment", "country"]
+# what the next typed text means: a menu search, a language name, a comment to keep, a
+# country's name (for the question in Session.country_for), or her question to a person
+State = Literal["menu", "lang", "comment", "country", "question"]
 STATES: tuple[str, ...] = get_args(State)
 
 

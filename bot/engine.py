@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from redis.exceptions import RedisError
 
@@ -22,7 +23,7 @@ from bot import keywords
 from bot.commands import TYPED, slash_command
 from bot.conversation import Event, Reply, Session, TurnResult
 from bot.feedback import CAP_PREFIX, RATED_PREFIX, FeedbackSink
-from bot.flows import country_choice, deletion, feedback, navigation, profile, support
+from bot.flows import ask, country_choice, deletion, feedback, navigation, profile, support
 from bot.flows.navigation import render_item
 from bot.flows.screens import menu
 from bot.i18n import Catalogs, Translator, negotiate
@@ -65,6 +66,8 @@ class Deps:
     comment_retention_days: int
     today: Callable[[], dt.date]
     help_countries: Callable[[], tuple[str, ...]]  # whose numbers HELP shows before she says where she is
+    inbox: Any = None  # bot.inbox.InboxServices: "Ask a person" (None: not offered here)
+    question_max_chars: int = 1000
 
 
 @dataclass
@@ -96,7 +99,7 @@ Handler = Callable[[Turn, str], Awaitable[list[Reply]]]
 # head -> handler: every payload a reply can carry is answered by exactly one of these
 HANDLERS: dict[Head, Handler] = {
     **navigation.HANDLERS, **support.HANDLERS, **feedback.HANDLERS, **profile.HANDLERS,
-    **deletion.HANDLERS, **country_choice.HANDLERS,
+    **deletion.HANDLERS, **country_choice.HANDLERS, **ask.HANDLERS,
 }
 assert set(HANDLERS) == set(Head), f"payload heads without a handler: {set(Head) - set(HANDLERS)}"
 
@@ -108,7 +111,8 @@ class Engine:
                  feedback: FeedbackSink, session_ttl: int, personal: PersonalData | None = None,
                  feedback_daily_cap: int = 20, comment_retention_days: int = 180,
                  today: Callable[[], dt.date] | None = None,
-                 help_countries: Callable[[], tuple[str, ...]] = tuple) -> None:
+                 help_countries: Callable[[], tuple[str, ...]] = tuple, inbox: Any = None,
+                 question_max_chars: int = 1000) -> None:
         self._library = library
         self._store = store
         self._ttl = session_ttl
@@ -119,7 +123,7 @@ class Engine:
         self.deps = Deps(store=store, feedback=feedback, catalogs=catalogs, personal=personal,
                          feedback_daily_cap=feedback_daily_cap, comment_retention_days=comment_retention_days,
                          today=today or (lambda: dt.datetime.now(dt.timezone.utc).date()),
-                         help_countries=help_countries)
+                         help_countries=help_countries, inbox=inbox, question_max_chars=question_max_chars)
 
     # -- entry points -----------------------------------------------------------------
 
@@ -189,9 +193,11 @@ class Engine:
 
     async def _typed(self, turn: Turn, text: str) -> list[Reply]:
         """Free text that is no command: a comment, a language or country name, or a search."""
+        state = turn.session.state
+        if state == "question":  # her own words, uncut: the inbox checks length and masks numbers
+            return await ask.submit(turn, turn.event.text or text)
         if not text:
             return [menu(turn, turn._("I did not get a message. Type a word, or choose from the menu."))]
-        state = turn.session.state
         if state == "comment":
             return await feedback.save_comment(turn, text)
         if state == "lang":
@@ -203,8 +209,8 @@ class Engine:
             return await turn.run(pay(Head.COUNTRY, found.code))
         if found.candidates and len(text.split()) <= SHORT_TEXT_WORDS:  # "I am in Guinea", "Kuwiat"
             return country_choice.did_you_mean(turn, found, Head.COUNTRY)
-        return navigation.search(turn, text) or country_choice.did_you_mean(turn, found, Head.COUNTRY) or [
-            menu(turn, turn._("I did not find anything for those words. Try other words, or choose a topic."))]
+        return (navigation.search(turn, text) or country_choice.did_you_mean(turn, found, Head.COUNTRY)
+                or ask.nothing_found(turn))
 
     @staticmethod
     def _command(turn: Turn, text: str) -> str | None:
@@ -230,5 +236,7 @@ class Engine:
             return [menu(turn, turn._("That choice is no longer available. Here is the menu."))]
         if turn.session.locale is None and head not in BEFORE_LANGUAGE:
             return await turn.run(pay(Head.START))
+        if turn.session.state == "question" and head != Head.ASK:
+            turn.session.state = "menu"  # she left the question: her next words are no question
         return await HANDLERS[head](turn, arg)
 

@@ -43,6 +43,7 @@ class Head(StrEnum):
     PROFILE_NOW = "pn"  # pn:<country>|-
     PROFILE_STAGE = "ps"  # ps:<stage>|-
     PROFILE_SKIP = "px"  # skip the remaining profile questions
+    ASK = "q"  # "Ask a person": q (consent line) | q:y (she agrees: write it) | q:a (add to her open question)
     BAD_NUMBER = "bad-number"  # a typed number that is not in the list (never a button)
 
 

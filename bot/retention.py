@@ -1,5 +1,5 @@
-"""Periodic jobs: retention (comments and raw records kept only for their period) and the
-replay of feedback spooled while the database was down."""
+"""Periodic jobs: retention (comments, raw records and "ask a person" texts and addresses kept
+only for their period) and the replay of feedback spooled while the database was down."""
 
 from __future__ import annotations
 
@@ -26,6 +26,9 @@ class RetentionJob:
                                                self._ctx.settings.record_retention_days)
         if blanked or dropped:
             log.info("retention: %d comments blanked, %d records dropped", blanked, dropped)
+        threads, addresses = await self._ctx.inbox.asking.purge()
+        if threads or addresses:
+            log.info("retention: %d question threads purged, %d addresses erased", threads, addresses)
         return blanked, dropped
 
     async def _loop(self) -> None:

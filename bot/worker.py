@@ -117,14 +117,12 @@ async def run_worker(settings: Settings, senders_factory: SendersFactory,
     if not settings.outbox_broker_url:
         raise SystemExit("OUTBOX_BROKER_URL is not set: the service delivers in-process; no worker needed")
     ctx = AppContext(settings)
-    await ctx.start(watch=False)
-    services = services_for(ctx, senders=senders_factory(ctx), start_dispatcher=False)
-    await services.dispatcher.start(deliver=True)
+    services_for(ctx, senders=senders_factory(ctx))
+    await ctx.start(watch=False, deliver=True)  # AppContext.start starts the dispatcher, here delivering
     log.info("outbox worker started")
     try:
         await (stop or asyncio.Event()).wait()
     finally:
-        await services.dispatcher.stop()
         await ctx.stop()
 
 

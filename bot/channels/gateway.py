@@ -164,9 +164,13 @@ class Gateway(ABC):
     def acknowledge(self, texts: list[str]) -> Response:
         """The webhook's response; carries `texts` only when `answers_inline`."""
 
-    async def send(self, to: Inbound, texts: list[str]) -> None:
-        """Deliver texts through the gateway's API (gateways that do not answer inline)."""
-        raise NotImplementedError(f"{self.name} answers inline only")
+    async def send(self, to: Inbound, texts: list[str]) -> bool:
+        """Deliver texts through the gateway's API; True when the gateway accepted every one."""
+        raise NotImplementedError(f"{self.name} cannot send through an API")
+
+    def can_send(self) -> bool:
+        """Configured to send a message later, outside a webhook (answers of "Ask a person")."""
+        return True
 
     def busy(self) -> Response:
         """Another attempt at this message is being processed: ask the gateway to retry later

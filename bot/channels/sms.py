@@ -39,6 +39,7 @@ from fastapi.responses import Response
 from sqlalchemy import delete as sql_delete
 
 from bot import keywords
+from bot.addresses import Address
 from bot.channels.gateway import Gateway, GatewayHttp, Inbound, Malformed, Parts, Refused
 from bot.channels.gateways import gateway_classes
 from bot.channels.sms_render import gsm, keyword, plan_sms
@@ -58,6 +59,8 @@ SMS_PREFIX = "sms:"  # MORE pages, registered with bot.personal_data
 OPTOUT_PREFIX = "optout:"  # the store's copy of her opt-out state, registered too
 OPTOUT_CACHE_TTL = 86400
 SEEN_PREFIX = "smsid:"
+WHATSAPP_PREFIX = "wa24:"  # she wrote on WhatsApp within 24 hours: we may still write to her
+WHATSAPP_WINDOW = 24 * 3600 - 15 * 60  # WhatsApp's customer-service window, with a margin
 IDEMPOTENCY_TTL = 2 * 86400  # longer than any gateway keeps retrying (Vonage: 24 hours)
 PAGES_TTL = 86400
 RESUME_WORDS = frozenset({"start", "unstop", "yes", "resume"})
@@ -67,6 +70,14 @@ class Claim(Enum):
     NEW = "new"
     BUSY = "busy"
     DONE = "done"
+
+
+def reply_address(inbound: Inbound) -> Address | None:
+    """Where an answer to "Ask a person" reaches her: lives only in the event."""
+    try:
+        return Address(inbound.channel, phone=inbound.phone, gateway=inbound.gateway)
+    except ValueError:
+        return None
 
 
 def message_key(gateway: str, message_id: str) -> str:
@@ -85,6 +96,7 @@ class SmsCore:
         ctx.personal.register_prefix(SMS_PREFIX, "sms: MORE pages")
         ctx.personal.register_prefix(Parts.PREFIX, "sms: parts of long messages")
         ctx.personal.register_prefix(OPTOUT_PREFIX, "sms: opt-out state")
+        ctx.personal.register_prefix(WHATSAPP_PREFIX, "whatsapp: 24-hour window")
         self._tasks: set[asyncio.Task] = set()
 
     # -- lifecycle --------------------------------------------------------------------
@@ -240,9 +252,12 @@ class SmsCore:
         stop_locale = keywords.match("stop", text) if text else None
         if stop_locale:
             return await self._stop(inbound, user_key, stop_locale, gateway_confirms_stop)
+        if inbound.channel == "whatsapp":
+            await self.store.set(WHATSAPP_PREFIX + user_key, {"open": True}, WHATSAPP_WINDOW)
         event_id = self.ctx.user_keys.key("event", f"{inbound.gateway}:{inbound.message_id}") if inbound.message_id else None
         event = Event(inbound.channel, user_key, text=inbound.text, unsupported=inbound.unsupported,
-                      country_hint=country_from_phone(inbound.phone), event_id=event_id)
+                      country_hint=country_from_phone(inbound.phone), event_id=event_id,
+                      reply_to=reply_address(inbound))
         if await self.is_opted_out(user_key):
             folded = " ".join(text.casefold().split())
             if folded in RESUME_WORDS or keywords.match("menu", text):
@@ -257,7 +272,10 @@ class SmsCore:
 
     async def _stop(self, inbound: Inbound, user_key: str, stop_locale: str, gateway_confirms: bool) -> list[str]:
         await self.opt_out(user_key)
-        await self.store.delete(SMS_PREFIX + user_key)
+        await self.store.delete(SMS_PREFIX + user_key, WHATSAPP_PREFIX + user_key)
+        inbox = getattr(self.ctx, "inbox", None)
+        if inbox is not None:  # no answer is sent to her any more; her stored address goes
+            await inbox.asking.stopped(user_key)
         log.info("sms opt-out recorded on %s", inbound.gateway)
         if gateway_confirms:
             return []

@@ -66,6 +66,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.addresses import Address
 from bot.channels.telegram_render import render
 from bot.commands import COMMANDS
 from bot.conversation import Event, Reply
@@ -533,7 +534,8 @@ class TelegramChannel:
         key = self.ctx.user_keys.key(CHANNEL, chat.id)
         event = Event(CHANNEL, key, text=text, payload=payload,
                       locale_hint=sender.language_code if sender else None, unsupported=unsupported,
-                      event_id=self.ctx.user_keys.key("event", f"telegram:{context.bot.id}:{update.update_id}"))
+                      event_id=self.ctx.user_keys.key("event", f"telegram:{context.bot.id}:{update.update_id}"),
+                      reply_to=Address(CHANNEL, chat_id=str(chat.id)))
         replies = (await self.ctx.engine.handle(event)).replies
         if note and replies:
             first = replies[0]

@@ -24,6 +24,7 @@ def menu_choices(turn: Turn) -> tuple[Choice, ...]:
         *(Choice(_(label), pay(Head.SECTION, section)) for section, label in SECTION_LABELS.items()),
         Choice(_("Get help now"), Head.HELP),
         Choice(_("Find services"), Head.SERVICES),
+        Choice(_("Ask a person"), Head.ASK),
         Choice(_("Give feedback"), Head.FEEDBACK),
         Choice(_("My situation (optional)"), Head.SITUATION),
         Choice(_("Change language"), Head.LANGUAGES),

@@ -21,7 +21,7 @@ from schemathesis.generation.modes import GenerationMode
 
 from admin_api.library_io import zip_files
 from admin_api.main import create_admin_app
-from tests.admin_api.conftest import World
+from tests.admin_api.conftest import World, make_key
 from tests.support import serve_on_loopback
 
 MAX_EXAMPLES = 60
@@ -35,8 +35,10 @@ schemathesis.openapi.media_type("application/zip", st.one_of(
 
 
 def _role_for(path: str) -> str:
-    if path.startswith(("/keys", "/audit")):
+    if path.startswith(("/keys", "/audit", "/inbox/settings")):
         return "admin"
+    if path.startswith("/inbox"):
+        return "responder"
     if path.startswith("/feedback"):
         return "analyst"
     if path.endswith(("/approve", "/reject", "/archive", "/review")):
@@ -83,6 +85,7 @@ async def test_no_server_error_for_any_input(world: World) -> None:
     ctx = world.ctx
     ctx.settings.admin_rate_limit_per_minute = 10**9  # the fuzzer sends thousands a minute on purpose
     keys = {role: world.keys[("global", role)] for role in ("admin", "editor", "reviewer", "analyst")}
+    keys["responder"] = world.keys.get(("global", "responder")) or (await make_key(ctx, "global cso", "responder"))[1]
     async with serve_on_loopback(create_admin_app(ctx)) as base_url:
         failures = await asyncio.to_thread(_fuzz, base_url, keys)
     assert not failures, "\n\n".join(failures)

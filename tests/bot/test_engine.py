@@ -25,7 +25,7 @@ async def test_choosing_a_language_opens_the_menu(ctx):
     reply = await woman.picks("Español")
     assert reply.locale == "es"
     assert "Conozca sus derechos" in woman.labels()
-    assert len(reply.choices) == 9
+    assert len(reply.choices) == 10  # topics, help, services, ask a person, feedback, situation, language, delete
 
 
 async def test_a_number_picks_from_the_last_choices_like_sms(ctx):
@@ -36,7 +36,7 @@ async def test_a_number_picks_from_the_last_choices_like_sms(ctx):
     assert reply.text.startswith("Know your rights")
     assert reply.choices[-1].payload == "m"
     reply = await woman.says("0")
-    assert len(reply.choices) == 9
+    assert len(reply.choices) == 10  # topics, help, services, ask a person, feedback, situation, language, delete
 
 
 async def test_a_number_out_of_range_gets_a_clear_answer(ctx):

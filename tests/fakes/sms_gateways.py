@@ -1,15 +1,17 @@
 """Local stand-ins for the SMS gateways' outbound APIs, on 127.0.0.1 only.
 
-One threaded HTTP server answers both Africa's Talking's messaging endpoint
-(POST /version1/messaging) and Vonage's SMS endpoint (POST /sms/json) the way the real ones
-do, records every message it accepted, and can be told to fail the next N calls with a 5xx
+One threaded HTTP server answers Africa's Talking's messaging endpoint
+(POST /version1/messaging), Vonage's SMS endpoint (POST /sms/json) and Twilio's Messages API
+(POST /2010-04-01/Accounts/{sid}/Messages.json, basic auth) the way the real ones do, records every message it accepted, and can be told to fail the next N calls with a 5xx
 or to hang past the client's timeout, so the retry and back-off paths run for real.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -18,29 +20,31 @@ from urllib.parse import parse_qsl
 
 AT_PATH = "/version1/messaging"
 VONAGE_PATH = "/sms/json"
+TWILIO_PATH = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-f]{32})/Messages\.json$")
 
 
 @dataclass
 class Sent:
-    gateway: str  # africastalking | vonage
+    gateway: str  # africastalking | vonage | twilio
     form: dict[str, str]
     headers: dict[str, str]
 
     @property
     def text(self) -> str:
-        return self.form.get("message") or self.form.get("text") or ""
+        return self.form.get("message") or self.form.get("text") or self.form.get("Body") or ""
 
     @property
     def to(self) -> str:
-        return self.form.get("to", "")
+        return self.form.get("to") or self.form.get("To") or ""
 
 
 class FakeGateways:
     """Start with `with FakeGateways() as fake:`; point the settings' API URLs at fake.at_url
     and fake.vonage_url."""
 
-    def __init__(self) -> None:
+    def __init__(self, twilio_token: str = "twilio-auth-token-" + "a" * 14) -> None:
         self.sent: list[Sent] = []
+        self.twilio_token = twilio_token
         self.calls = 0
         self._fail: list[tuple[str, float]] = []  # ("status", code) or ("hang", seconds)
         self._lock = threading.Lock()
@@ -75,6 +79,19 @@ class FakeGateways:
                         fake.sent.append(Sent("vonage", form, dict(self.headers)))
                     self._reply(200, {"message-count": "1", "messages": [
                         {"to": form.get("to", ""), "message-id": f"v{fake.calls}", "status": "0"}]})
+                elif (match := TWILIO_PATH.match(self.path)):
+                    sid = match.group(1)
+                    expected = "Basic " + base64.b64encode(f"{sid}:{fake.twilio_token}".encode()).decode()
+                    if self.headers.get("authorization") != expected:
+                        self._reply(401, {"code": 20003, "message": "Authenticate", "status": 401})
+                        return
+                    if not form.get("To") or not form.get("Body") or not (form.get("From") or form.get("MessagingServiceSid")):
+                        self._reply(400, {"code": 21604, "message": "A required parameter is missing", "status": 400})
+                        return
+                    with fake._lock:
+                        fake.sent.append(Sent("twilio", form, dict(self.headers)))
+                    self._reply(201, {"sid": f"SM{fake.calls:032x}", "status": "queued", "to": form["To"],
+                                      "body": form["Body"], "account_sid": sid})
                 else:
                     self._reply(404, {"error": "not found"})
 

@@ -49,9 +49,10 @@ class AfricasTalking(Gateway):
     def acknowledge(self, texts: list[str]) -> Response:
         return Response(status_code=200)
 
-    async def send(self, to: Inbound, texts: list[str]) -> None:
+    async def send(self, to: Inbound, texts: list[str]) -> bool:
         s = self.settings
         sender = s.africastalking_sender or to.recipient
+        accepted = True
         for text in texts:
             data = {"username": s.africastalking_username or "", "to": to.phone, "message": text}
             if sender:
@@ -59,8 +60,9 @@ class AfricasTalking(Gateway):
             if to.extra.get("linkId"):
                 data["bulkSMSMode"] = "0"
                 data["linkId"] = to.extra["linkId"]
-            await self.http.post(self.name, s.africastalking_api_url, data=data,
-                                 headers={"apiKey": s.africastalking_api_key or "", "Accept": "application/json"})
+            accepted &= await self.http.post(self.name, s.africastalking_api_url, data=data, headers={
+                "apiKey": s.africastalking_api_key or "", "Accept": "application/json"})
+        return accepted
 
 
 GATEWAY = AfricasTalking

@@ -1,9 +1,14 @@
-"""Twilio: `POST /sms/twilio`, form-encoded, answered synchronously with TwiML.
+"""Twilio: `POST /sms/twilio`, form-encoded, answered synchronously with TwiML; later messages
+(answers of "Ask a person") through its Messages API.
 
 The X-Twilio-Signature header is checked with the `twilio` package's RequestValidator and
 TWILIO_AUTH_TOKEN against the URL Twilio called, which is PUBLIC_BASE_URL + path (+ query):
 behind a proxy the URL the app sees is not the one Twilio signed. A forged, missing or
 stale signature gets 403 before anything is parsed or stored.
+
+Sending later: `POST {TWILIO_API_BASE_URL}/2010-04-01/Accounts/{sid}/Messages.json` with HTTP
+basic auth (account SID, auth token), form fields To, From (TWILIO_SENDER, or
+MessagingServiceSid when it starts with MG) and Body, one request per SMS.
 
 Twilio's WhatsApp senders post the same form with `whatsapp:+...` addresses; those
 conversations run on the "whatsapp" channel (their own user keys and opt-out).
@@ -11,6 +16,7 @@ conversations run on the "whatsapp" channel (their own user keys and opt-out).
 
 from __future__ import annotations
 
+import base64
 from urllib.parse import parse_qsl
 
 from fastapi import Request
@@ -63,6 +69,30 @@ class Twilio(Gateway):
 
     def acknowledge(self, texts: list[str]) -> Response:
         return twiml(texts)
+
+    def can_send(self) -> bool:
+        s = self.settings
+        return bool(s.twilio_account_sid and (s.twilio_sender or s.twilio_whatsapp_sender))
+
+    async def send(self, to: Inbound, texts: list[str]) -> bool:
+        s = self.settings
+        whatsapp = to.channel == "whatsapp"
+        sender = s.twilio_whatsapp_sender if whatsapp else s.twilio_sender
+        if not (s.twilio_account_sid and s.twilio_auth_token and sender):
+            return False
+        url = f"{s.twilio_api_base_url.rstrip('/')}/2010-04-01/Accounts/{s.twilio_account_sid}/Messages.json"
+        auth = base64.b64encode(f"{s.twilio_account_sid}:{s.twilio_auth_token}".encode()).decode()
+        prefix = "whatsapp:" if whatsapp else ""
+        accepted = True
+        for text in texts:
+            data = {"To": prefix + to.phone, "Body": text}
+            if sender.startswith("MG"):
+                data["MessagingServiceSid"] = sender
+            else:
+                data["From"] = prefix + sender.removeprefix("whatsapp:")
+            accepted &= await self.http.post(self.name, url, data=data, headers={
+                "Authorization": "Basic " + auth, "Accept": "application/json"})
+        return accepted
 
     def confirms_stop(self, inbound: Inbound) -> bool:
         # Twilio's Advanced Opt-Out answers STOP on SMS itself and blocks our reply

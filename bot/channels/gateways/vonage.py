@@ -200,15 +200,20 @@ class Vonage(Gateway):
         inbound.text = whole
         return inbound
 
-    async def send(self, to: Inbound, texts: list[str]) -> None:
+    def can_send(self) -> bool:
+        return bool(self.settings.vonage_sender)  # later, there is no number she wrote to
+
+    async def send(self, to: Inbound, texts: list[str]) -> bool:
         s = self.settings
         sender = s.vonage_sender or to.recipient or ""
+        accepted = True
         for text in texts:
             data = {"api_key": s.vonage_api_key or "", "api_secret": s.vonage_api_secret or "",
                     "from": sender, "to": to.phone.lstrip("+"), "text": text,
                     "type": "unicode" if encoding_of(text) == "UCS-2" else "text"}
-            await self.http.post(self.name, s.vonage_api_url, data=data,
-                                 headers={"Accept": "application/json"}, retry_on=throttled)
+            accepted &= await self.http.post(self.name, s.vonage_api_url, data=data,
+                                             headers={"Accept": "application/json"}, retry_on=throttled)
+        return accepted
 
 
 GATEWAY = Vonage

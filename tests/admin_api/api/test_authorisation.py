@@ -23,6 +23,7 @@ SUBMIT = {"editor", "reviewer"}
 REVIEW = {"reviewer"}
 ADMIN = {"admin"}
 FEEDBACK = {"admin", "analyst"}
+RESPOND = {"responder"}
 
 # (method, path): (roles allowed, kind of object in the path or None, body factory)
 ROUTES: dict[tuple[str, str], tuple[set[str], str | None, Any]] = {
@@ -66,6 +67,20 @@ ROUTES: dict[tuple[str, str], tuple[set[str], str | None, Any]] = {
     ("GET", "/feedback/timeseries"): (FEEDBACK, None, None),
     ("GET", "/feedback/helpfulness"): (FEEDBACK, None, None),
     ("GET", "/feedback/comments"): (FEEDBACK, None, None),
+    # the inbox: responders only (the "responder" role is not in conftest.ROLES, so every role
+    # iterated here must get 403; tests/admin_api/api/routes/test_inbox.py covers responders)
+    ("GET", "/inbox/threads"): (RESPOND, None, None),
+    ("GET", "/inbox/threads/{code}"): (RESPOND, None, None),
+    ("POST", "/inbox/threads/{code}/claim"): (RESPOND, None, None),
+    ("POST", "/inbox/threads/{code}/reply"): (RESPOND, None, lambda: {"text": "An answer"}),
+    ("POST", "/inbox/threads/{code}/notes"): (RESPOND, None, lambda: {"text": "A note"}),
+    ("POST", "/inbox/threads/{code}/close"): (RESPOND, None, None),
+    ("PUT", "/inbox/threads/{code}/theme"): (RESPOND, None, lambda: {"theme": "money"}),
+    ("GET", "/inbox/canned"): (RESPOND, None, None),
+    ("POST", "/inbox/canned"): (RESPOND, None, lambda: {"locale": "en", "title": "Fees", "text": "Not allowed."}),
+    ("DELETE", "/inbox/canned/{canned_id}"): (RESPOND, None, None),
+    ("GET", "/inbox/settings"): (ADMIN, None, None),
+    ("PUT", "/inbox/settings"): (ADMIN, None, lambda: {"languages": ["en"], "answer_time_hours": 24}),
 }
 
 OWN = {"kenya": {"item": "ke-item", "service": "ke-helpline"},

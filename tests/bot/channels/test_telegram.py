@@ -220,7 +220,7 @@ async def whole_conversation(rig: Rig, locale: str, chat_id: int) -> None:
     assert rig.tg.count("editMessageText", chat_id) == edits + 1, "the language menu became the main menu in place"
     assert woman.out[0].method == "editMessageText"
     top = [b["callback_data"] for b in woman.buttons()]
-    assert top == ["s:rights", "s:risks", "s:before_you_go", "h", "sv", "fb", "me", "lang", "d"]
+    assert top == ["s:rights", "s:risks", "s:before_you_go", "h", "sv", "q", "fb", "me", "lang", "d"]
 
     # every menu, then back
     for section in ("s:rights", "s:risks", "s:before_you_go"):
