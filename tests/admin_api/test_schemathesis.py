@@ -37,10 +37,10 @@ schemathesis.openapi.media_type("application/zip", st.one_of(
 def _role_for(path: str) -> str:
     if path.startswith(("/keys", "/audit", "/inbox/settings")):
         return "admin"
+    if path.startswith(("/feedback", "/inbox/insights")):
+        return "analyst"
     if path.startswith("/inbox"):
         return "responder"
-    if path.startswith("/feedback"):
-        return "analyst"
     if path.endswith(("/approve", "/reject", "/archive", "/review")):
         return "reviewer"
     return "editor"

@@ -81,6 +81,8 @@ ROUTES: dict[tuple[str, str], tuple[set[str], str | None, Any]] = {
     ("DELETE", "/inbox/canned/{canned_id}"): (RESPOND, None, None),
     ("GET", "/inbox/settings"): (ADMIN, None, None),
     ("PUT", "/inbox/settings"): (ADMIN, None, lambda: {"languages": ["en"], "answer_time_hours": 24}),
+    ("GET", "/inbox/insights/questions"): (FEEDBACK, None, None),
+    ("GET", "/inbox/insights/answer-times"): (FEEDBACK, None, None),
 }
 
 OWN = {"kenya": {"item": "ke-item", "service": "ke-helpline"},
