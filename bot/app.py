@@ -23,7 +23,8 @@ from bot.i18n import Catalogs
 from bot.models import Organisation
 from bot.personal_data import PersonalData
 from bot.privacy import UserKeys, load_secret
-from bot.sessions import SessionStore, make_store
+from bot.readiness import wait_for_services
+from bot.sessions import RedisOptions, SessionStore, make_store
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,9 @@ class AppContext:
         self.settings = settings
         self.db = make_engine(settings)
         self.sessionmaker = make_sessionmaker(self.db)
-        self.store = store or make_store(settings.redis_url)
+        self.store = store or make_store(settings.redis_url, options=RedisOptions.from_settings(settings))
+        # the Redis client behind the store (None when in-process): locks and global limits use it
+        self.redis = getattr(self.store, "client", None)
         self.personal = PersonalData(self.store)  # every per-person namespace registers here
         self.user_keys = UserKeys(load_secret(settings))
         self.catalogs = Catalogs(settings.locales_dir)
@@ -67,7 +70,9 @@ class AppContext:
         self.help_countries: tuple[str, ...] = settings.help_country_codes
 
     async def start(self, watch: bool = True) -> None:
-        """Migrate, load content/ into an empty database, read the published library."""
+        """Wait for the database and Redis, migrate, load content/ into an empty database,
+        read the published library."""
+        await wait_for_services(self.db, self.redis, max_wait=self.settings.startup_wait_seconds)
         await migrate(self.settings)
         if await is_empty(self.sessionmaker):
             report = await load_files(self.sessionmaker, self.settings.content_dir)
