@@ -66,6 +66,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import metrics
 from bot.channels.telegram_render import render
 from bot.commands import COMMANDS
 from bot.conversation import Event, Reply
@@ -154,6 +155,11 @@ class PerChatPacer:
             await self._sleep(slot - now)
 
 
+def _count(counted: bool, outcome: str) -> None:
+    if counted:
+        metrics.observe_delivery(CHANNEL, outcome)
+
+
 class FloodControl(AIORateLimiter):
     """The bot's rate limiter: Telegram's flood limits, and retries that never drop a message.
 
@@ -204,20 +210,29 @@ class FloodControl(AIORateLimiter):
         if chat_id is not None and endpoint in PACED_ENDPOINTS:
             await self.pacer.wait(chat_id)
         started, attempt, delay = time.monotonic(), 0, self.backoff
+        counted = endpoint in PACED_ENDPOINTS
         while True:
             try:
-                return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+                result = await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+                if counted:
+                    metrics.observe_delivery(CHANNEL, "sent", time.monotonic() - started)
+                return result
             except RetryAfter:
                 # AIORateLimiter waited max_retries times already; keep waiting, within reason
                 if time.monotonic() - started > self.retry_after_budget:
+                    _count(counted, "failed")
                     raise
                 self.stats["retry_after"] += 1
+                _count(counted, "retried")
             except BadRequest:
+                _count(counted, "failed")
                 raise  # our request is wrong: sending it again cannot help
             except NetworkError as exc:  # 5xx, timeouts, connection errors
                 attempt += 1
                 if attempt >= self.network_attempts:
+                    _count(counted, "failed")
                     raise
+                _count(counted, "retried")
                 self.stats["network_retry"] += 1
                 sleep = min(delay, self.max_backoff) * (0.5 + random.random() / 2)
                 log.warning("telegram %s: %s, attempt %d, trying again in %.2f s", endpoint,
@@ -331,9 +346,11 @@ class PerChatUpdates(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat_id = _chat_of(update)
+        started, outcome = time.monotonic(), "error"
         try:
             if chat_id is None:
                 await coroutine
+                outcome = "ok"
                 return
             lock, users = self._locks.get(chat_id) or (asyncio.Lock(), 0)
             self._locks[chat_id] = (lock, users + 1)
@@ -346,7 +363,9 @@ class PerChatUpdates(BaseUpdateProcessor):
                     del self._locks[chat_id]
                 else:
                     self._locks[chat_id] = (lock, users - 1)
+            outcome = "ok"
         finally:
+            metrics.observe_turn(CHANNEL, time.monotonic() - started, outcome)
             if self._on_done is not None:
                 self._on_done(update)
 
