@@ -4,7 +4,7 @@ import importlib
 import subprocess
 import sys
 
-MODULES = ["bench.engine", "bench.telegram", "bench.sms", "bench.admin_api", "bench.feedback"]
+MODULES = ["bench.engine", "bench.telegram", "bench.sms", "bench.sms_wrk", "bench.admin_api", "bench.feedback"]
 
 for name in MODULES:
     try:
