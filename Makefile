@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench check catalogs browser
+.PHONY: install run test bench check catalogs browser wrk
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -32,7 +32,11 @@ test: install browser
 	$(BIN)/python -m bot content check
 	$(BIN)/python -m pytest -q
 
-bench: install
+# Debian's wrk drives the webhook benchmark (bench/sms_wrk.py); installed here, never by hand.
+wrk:
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+
+bench: install wrk
 	$(BIN)/python -m bench
 
 # after adding or changing UI strings: refresh the template and every catalog, then translate

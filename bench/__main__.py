@@ -4,7 +4,8 @@ import importlib
 import subprocess
 import sys
 
-MODULES = ["bench.engine", "bench.telegram", "bench.sms", "bench.admin_api", "bench.feedback", "bench.inbox"]
+MODULES = ["bench.engine", "bench.telegram", "bench.sms", "bench.sms_wrk", "bench.admin_api", "bench.feedback",
+           "bench.inbox"]
 
 for name in MODULES:
     try:

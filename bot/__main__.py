@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 
 from bot.config import Settings, get_settings
 
 
 def _logging(settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # httpx logs full URLs, and a Telegram URL carries the bot token
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    """Once, at start: one handler, redaction of every record, library loggers capped (bot/logs.py)."""
+    from bot.logs import configure_from_settings
+
+    configure_from_settings(settings)
 
 
 async def _chat(settings: Settings, lang: str | None) -> None:
@@ -36,8 +35,10 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     from bot.web import create_app
 
     app = create_app(AppContext(settings))
+    # log_config=None: uvicorn's loggers go through the root handler and its redaction;
+    # no access log (it would carry gateway query strings and webhook keys)
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(),
-                access_log=False)  # access logs would carry gateway query strings
+                access_log=False, log_config=None)
 
 
 async def _content_load(settings: Settings) -> int:

@@ -25,7 +25,8 @@ from bot.inbox import services_for
 from bot.models import Organisation
 from bot.personal_data import PersonalData
 from bot.privacy import UserKeys, load_secret
-from bot.sessions import RedisStore, SessionStore, make_store
+from bot.readiness import wait_for_services
+from bot.sessions import RedisOptions, RedisStore, SessionStore, make_store
 from bot.spool import ChainSpool, DiskSpool, RedisSpool, Spool
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,9 @@ class AppContext:
         self.settings = settings
         self.db = make_engine(settings)
         self.sessionmaker = make_sessionmaker(self.db)
-        self.store = store or make_store(settings.redis_url, socket_timeout=settings.redis_socket_timeout_seconds)
+        self.store = store or make_store(settings.redis_url, options=RedisOptions.from_settings(settings))
+        # the Redis client behind the store (None when in-process): locks and global limits use it
+        self.redis = getattr(self.store, "client", None)
         self.personal = PersonalData(self.store)  # every per-person namespace registers here
         self.user_keys = UserKeys(load_secret(settings))
         self.catalogs = Catalogs(settings.locales_dir)
@@ -87,7 +90,9 @@ class AppContext:
                                  help_countries=lambda: self.help_countries)
 
     async def start(self, watch: bool = True, deliver: bool | None = None) -> None:
-        """Migrate, load content/ into an empty database, read the published library."""
+        """Wait for the database and Redis, migrate, load content/ into an empty database,
+        read the published library."""
+        await wait_for_services(self.db, self.redis, max_wait=self.settings.startup_wait_seconds)
         await migrate(self.settings)
         if await is_empty(self.sessionmaker):
             report = await load_files(self.sessionmaker, self.settings.content_dir)

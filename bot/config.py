@@ -21,11 +21,26 @@ class Settings(BaseSettings):
     # storage and state
     database_url: str = Field(default=f"sqlite+aiosqlite:///{ROOT / 'var' / 'bot.sqlite3'}")
     redis_url: str | None = None
-    redis_socket_timeout_seconds: float = 2.0  # a frozen Redis must not hold a webhook past the gateway's timeout
     session_ttl_seconds: int = 90 * 24 * 3600
     data_dir: Path = ROOT / "var"
     # HMAC secret for user keys; generated into data_dir/secret.key on first run when unset
     user_key_secret: str | None = None
+    # Redis client: bounded waits, retries with exponential back-off, idle connections checked
+    redis_connect_timeout_seconds: float = 2.0
+    redis_socket_timeout_seconds: float = 2.0
+    redis_retries: int = 3  # a command failing on a connection error or timeout is tried again
+    redis_backoff_base_seconds: float = 0.05  # back-off: base * 2**attempt, capped
+    redis_backoff_cap_seconds: float = 1.0
+    redis_health_check_interval: int = 10  # seconds a pooled connection may idle before a PING
+    # database: every statement and lock wait ends well before a gateway's 10-15 s timeout
+    db_statement_timeout_ms: int = 5000
+    db_lock_timeout_ms: int = 3000
+    db_idle_in_transaction_timeout_ms: int = 10000
+    db_connect_timeout_seconds: float = 3.0
+    db_pool_timeout_seconds: float = 5.0  # waiting for a free pooled connection
+    sqlite_busy_timeout_seconds: float = 5.0
+    # at start, wait this long (with back-off, logged) for PostgreSQL and Redis; 0: forever
+    startup_wait_seconds: float = 300.0
 
     # content
     content_dir: Path = ROOT / "content"
@@ -86,6 +101,11 @@ class Settings(BaseSettings):
     verification_overdue_days: int = 180
 
     log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one JSON object per line
+    # GET /metrics (Prometheus) answers only with "Authorization: Bearer <METRICS_TOKEN>"; unset: 404
+    metrics_token: str | None = None
+    # run the Telegram poller and the retention job only in the process holding their Redis lock
+    lock_ttl_seconds: float = 30.0
 
     # "ask a person": address book, inbox and outbox (bot/addresses.py, bot/inbox/, bot/outbox.py)
     # AES-GCM key for channel addresses, urlsafe base64 of 32 bytes, optionally "keyid:base64";

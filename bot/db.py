@@ -12,13 +12,31 @@ from alembic import command
 from bot.config import ROOT, Settings
 
 
+def postgres_server_settings(settings: Settings) -> dict[str, str]:
+    """Per-connection limits (milliseconds) so no statement, lock wait or forgotten transaction
+    outlives a gateway's 10-15 s timeout: PostgreSQL cancels it and the caller gets an error."""
+    return {"statement_timeout": str(settings.db_statement_timeout_ms),
+            "lock_timeout": str(settings.db_lock_timeout_ms),
+            "idle_in_transaction_session_timeout": str(settings.db_idle_in_transaction_timeout_ms)}
+
+
 def make_engine(settings: Settings) -> AsyncEngine:
-    """One engine per process; SQLite gets its folder and a busy timeout so writers queue."""
+    """One engine per process. SQLite gets its folder and a busy timeout (writers queue that
+    long, then fail); PostgreSQL gets statement, lock and idle-transaction timeouts, a connect
+    timeout and a bounded wait for a pooled connection. `hide_parameters`: an error message
+    never carries a bound value (a comment, a keyed hash) into a log."""
     path = settings.sqlite_path
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return create_async_engine(settings.database_url, connect_args={"timeout": 30})
-    return create_async_engine(settings.database_url, pool_pre_ping=True)
+    if settings.database_url.startswith("sqlite"):
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        return create_async_engine(settings.database_url, hide_parameters=True,
+                                   connect_args={"timeout": settings.sqlite_busy_timeout_seconds})
+    connect_args: dict[str, object] = {}
+    if "+asyncpg" in settings.database_url:
+        connect_args = {"server_settings": postgres_server_settings(settings),
+                        "timeout": settings.db_connect_timeout_seconds}
+    return create_async_engine(settings.database_url, pool_pre_ping=True, hide_parameters=True,
+                               pool_timeout=settings.db_pool_timeout_seconds, connect_args=connect_args)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:

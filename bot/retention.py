@@ -9,17 +9,24 @@ import logging
 
 from bot.app import AppContext
 from bot.feedback import purge_expired
+from bot.locks import make_lease
 
 log = logging.getLogger(__name__)
 
 
 class RetentionJob:
-    """Purges expired comments and records at start-up and then every `interval` seconds."""
+    """Purges expired comments and records at start-up and then every `interval` seconds, in
+    one process of the deployment per interval: each run takes a lease (a Redis lock when
+    REDIS_URL is set) that expires just before the next round, so with N processes it runs
+    once, and if that process dies another runs it within an interval."""
 
     def __init__(self, ctx: AppContext, interval: float = 6 * 3600) -> None:
         self._ctx = ctx
         self._interval = interval
         self._task: asyncio.Task | None = None
+        # held for (just under) one interval and not released: the other processes skip
+        self._lease = make_lease(getattr(ctx, "redis", None), "retention", ttl=interval * 0.9,
+                                 prefix=getattr(ctx.store, "prefix", "smb:"))
 
     async def run_once(self) -> tuple[int, int]:
         blanked, dropped = await purge_expired(self._ctx.sessionmaker,
@@ -31,10 +38,21 @@ class RetentionJob:
             log.info("retention: %d question threads purged, %d addresses erased", threads, addresses)
         return blanked, dropped
 
+    async def run_if_ours(self) -> bool:
+        """Run now unless another process ran it within this interval; True if it ran here."""
+        if not await self._lease.acquire():
+            return False
+        try:
+            await self.run_once()
+        except Exception:
+            await self._lease.release()  # failed: any process may try again
+            raise
+        return True
+
     async def _loop(self) -> None:
         while True:
             try:
-                await self.run_once()
+                await self.run_if_ours()
             except Exception:
                 log.exception("retention job failed; will retry")
             await asyncio.sleep(self._interval)

@@ -7,9 +7,17 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 
 class SessionStore(Protocol):
@@ -121,13 +129,57 @@ class MemoryStore:
         self._data.clear()
 
 
-class RedisStore:
-    """The same interface on Redis, for several processes or a restart-proof state."""
+@dataclass(frozen=True)
+class RedisOptions:
+    """How the Redis client waits and retries (REDIS_* settings). A command that fails on a
+    connection error or a timeout is retried with exponential back-off on a fresh connection,
+    and a pooled connection idle for `health_check_interval` is PINGed before use, so a Redis
+    restart costs a retry, not a burst of errors from stale connections."""
 
-    def __init__(self, url: str, prefix: str = "smb:", socket_timeout: float | None = None) -> None:
-        self._redis = aioredis.from_url(url, decode_responses=True, socket_timeout=socket_timeout,
-                                        socket_connect_timeout=socket_timeout)
+    connect_timeout: float = 2.0
+    socket_timeout: float = 2.0
+    retries: int = 3
+    backoff_base: float = 0.05
+    backoff_cap: float = 1.0
+    health_check_interval: int = 10
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RedisOptions:
+        return cls(connect_timeout=settings.redis_connect_timeout_seconds,
+                   socket_timeout=settings.redis_socket_timeout_seconds,
+                   retries=settings.redis_retries,
+                   backoff_base=settings.redis_backoff_base_seconds,
+                   backoff_cap=settings.redis_backoff_cap_seconds,
+                   health_check_interval=settings.redis_health_check_interval)
+
+
+def redis_client(url: str, options: RedisOptions | None = None, *, decode_responses: bool = True) -> aioredis.Redis:
+    """A redis.asyncio client with bounded waits, retries and health checks."""
+    o = options or RedisOptions()
+    return aioredis.from_url(
+        url, decode_responses=decode_responses,
+        socket_connect_timeout=o.connect_timeout, socket_timeout=o.socket_timeout,
+        health_check_interval=o.health_check_interval,
+        retry=Retry(ExponentialBackoff(cap=o.backoff_cap, base=o.backoff_base), o.retries),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError])
+
+
+class RedisStore:
+    """The same interface on Redis, for several processes and a state that survives a
+    restart (of this service; of Redis too when it runs with AOF, as in docker-compose.yml)."""
+
+    def __init__(self, url: str, prefix: str = "smb:", options: RedisOptions | None = None) -> None:
+        self._redis = redis_client(url, options)
         self._prefix = prefix
+
+    @property
+    def client(self) -> aioredis.Redis:
+        """The client itself, shared with the locks and the global rate limits."""
+        return self._redis
+
+    @property
+    def prefix(self) -> str:
+        return self._prefix
 
     async def get(self, key: str) -> dict[str, Any] | None:
         raw = await self._redis.get(self._prefix + key)
@@ -167,14 +219,6 @@ class RedisStore:
         if fields:
             await self._redis.hdel(self._prefix + key, *fields)
 
-    @property
-    def client(self) -> aioredis.Redis:
-        return self._redis
-
-    @property
-    def prefix(self) -> str:
-        return self._prefix
-
     async def ping(self) -> bool:
         return bool(await self._redis.ping())
 
@@ -182,5 +226,5 @@ class RedisStore:
         await self._redis.aclose()
 
 
-def make_store(redis_url: str | None, prefix: str = "smb:", socket_timeout: float | None = None) -> SessionStore:
-    return RedisStore(redis_url, prefix, socket_timeout) if redis_url else MemoryStore()
+def make_store(redis_url: str | None, prefix: str = "smb:", options: RedisOptions | None = None) -> SessionStore:
+    return RedisStore(redis_url, prefix, options) if redis_url else MemoryStore()

@@ -7,12 +7,13 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from sqlalchemy import text
+from fastapi.responses import JSONResponse, Response
 
 from admin_api.main import create_admin_app
+from bot import metrics
 from bot.app import AppContext
 from bot.channels import build_channels
+from bot.readiness import readiness
 from bot.retention import RetentionJob, SpoolReplayJob
 
 log = logging.getLogger(__name__)
@@ -45,13 +46,8 @@ def create_app(ctx: AppContext, *, start: bool = True) -> FastAPI:
         if getattr(channel, "router", None) is not None:
             app.include_router(channel.router)
 
-    @app.get("/healthz")
-    async def healthz() -> dict:
-        """Liveness and readiness: the database answers and content is loaded."""
-        async with ctx.sessionmaker() as session:
-            await session.execute(text("SELECT 1"))
-        return {"status": "ok", "content_revision": ctx.content.library.revision,
-                "items": len(ctx.content.library.items)}
+    app.add_middleware(metrics.MetricsMiddleware)
+    _health_routes(app, ctx)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -59,3 +55,26 @@ def create_app(ctx: AppContext, *, start: bool = True) -> FastAPI:
         return JSONResponse({"detail": "internal error"}, status_code=500)
 
     return app
+
+
+def _health_routes(app: FastAPI, ctx: AppContext) -> None:
+    """/healthz (liveness), /readyz (readiness) and /metrics (Prometheus, behind METRICS_TOKEN)."""
+
+    @app.get("/healthz")
+    async def healthz() -> dict:
+        """Liveness only: the process answers. Readiness (database, Redis, content) is /readyz."""
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        """200 when the database, Redis (if configured) and the content library are ready, else 503."""
+        ready, report = await readiness(ctx.db, ctx.redis, ctx.content)
+        return JSONResponse(report, status_code=200 if ready else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus(request: Request) -> Response:
+        """Prometheus text format, only with `Authorization: Bearer <METRICS_TOKEN>`; else 404."""
+        if not metrics.authorized(request.headers.get("authorization"), ctx.settings.metrics_token):
+            return JSONResponse({"detail": "Not Found"}, status_code=404)
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)

@@ -66,12 +66,14 @@ from telegram.ext import (
     filters,
 )
 
+from bot import metrics
 from bot.addresses import Address
 from bot.channels.telegram_render import render
 from bot.commands import COMMANDS
 from bot.conversation import Event, Reply
 from bot.http_body import BodyTooLarge, read_body
 from bot.i18n import N_
+from bot.locks import Leader, make_lease
 from bot.payloads import Head
 
 if TYPE_CHECKING:
@@ -83,6 +85,7 @@ CHANNEL = "telegram"
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 UPDATE_PREFIX = "tgu:"  # + bot id + update id: claimed once
+PACE_PREFIX = "tgpace:"  # + her keyed hash: when her next message may go (Redis pacing)
 UPDATE_TTL = 2 * 86400  # Telegram keeps an undelivered update for 24 hours
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 POLL_TIMEOUT = 25  # seconds a getUpdates long poll may hang
@@ -153,6 +156,11 @@ class PerChatPacer:
             await self._sleep(slot - now)
 
 
+def _count(counted: bool, outcome: str) -> None:
+    if counted:
+        metrics.observe_delivery(CHANNEL, outcome)
+
+
 class FloodControl(AIORateLimiter):
     """The bot's rate limiter: Telegram's flood limits, and retries that never drop a message.
 
@@ -203,26 +211,117 @@ class FloodControl(AIORateLimiter):
         if chat_id is not None and endpoint in PACED_ENDPOINTS:
             await self.pacer.wait(chat_id)
         started, attempt, delay = time.monotonic(), 0, self.backoff
+        counted = endpoint in PACED_ENDPOINTS
         while True:
             try:
-                return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+                result = await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+                if counted:
+                    metrics.observe_delivery(CHANNEL, "sent", time.monotonic() - started)
+                return result
             except RetryAfter:
                 # AIORateLimiter waited max_retries times already; keep waiting, within reason
                 if time.monotonic() - started > self.retry_after_budget:
+                    _count(counted, "failed")
                     raise
                 self.stats["retry_after"] += 1
+                _count(counted, "retried")
             except BadRequest:
+                _count(counted, "failed")
                 raise  # our request is wrong: sending it again cannot help
             except NetworkError as exc:  # 5xx, timeouts, connection errors
                 attempt += 1
                 if attempt >= self.network_attempts:
+                    _count(counted, "failed")
                     raise
+                _count(counted, "retried")
                 self.stats["network_retry"] += 1
                 sleep = min(delay, self.max_backoff) * (0.5 + random.random() / 2)
                 log.warning("telegram %s: %s, attempt %d, trying again in %.2f s", endpoint,
                             type(exc).__name__, attempt, sleep)
                 await asyncio.sleep(sleep)
                 delay *= 2
+
+
+# Reserve the next send slot on a shared clock (Redis TIME): returns how long to wait. The key
+# holds the time the slot after this one opens and expires then, so it lives no longer than the
+# in-memory pacer's entry: at most one interval after her last message.
+_RESERVE_SLOT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local spacing = tonumber(ARGV[1])
+local slot = tonumber(redis.call('GET', KEYS[1]) or '0')
+if slot < now then slot = now end
+redis.call('SET', KEYS[1], string.format('%.6f', slot + spacing), 'PX', math.max(1, math.ceil((slot - now + spacing) * 1000)))
+return string.format('%.6f', slot - now)
+"""
+
+
+class RedisPacer:
+    """PerChatPacer and the overall limit for several processes: both held in Redis.
+
+    Each message to a chat reserves that chat's next slot (`interval` apart) and then a slot
+    in the deployment-wide sequence (1/rate apart), on Redis's clock, so N processes together
+    send at most `rate` messages a second and one chat gets at most one every `interval`.
+    A chat's slot is kept under her keyed hash (`tgpace:` + the same key as her session, never
+    the chat id; "delete my data" erases it too). If Redis fails, this process falls back
+    to its own in-memory pacing for that message: a message is delayed, never dropped.
+    """
+
+    def __init__(self, redis: Any, interval: float, rate: float, chat_key: Callable[[int | str], str],
+                 prefix: str = "smb:") -> None:
+        self.interval = max(0.0, interval)
+        self.rate = rate
+        self._chat_key = chat_key
+        self._prefix = prefix
+        self._script = redis.register_script(_RESERVE_SLOT)
+        self._local = PerChatPacer(interval)
+
+    def __len__(self) -> int:
+        return len(self._local)
+
+    async def _reserve(self, key: str, spacing: float) -> None:
+        wait = float(await self._script(keys=[self._prefix + key], args=[f"{spacing:.6f}"]))
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    async def wait(self, chat_id: int | str) -> None:
+        try:
+            if self.interval:
+                await self._reserve(PACE_PREFIX + self._chat_key(chat_id), self.interval)
+            if self.rate:
+                await self._reserve("tgrate", 1.0 / self.rate)
+        except Exception as exc:  # Redis unreachable: pace in this process rather than not at all
+            log.warning("telegram pacing: Redis failed (%s); pacing in this process", type(exc).__name__)
+            await self._local.wait(chat_id)
+
+
+class RedisFloodControl(FloodControl):
+    """FloodControl whose per-chat pacing and 30-a-second limit are global (RedisPacer)."""
+
+    def __init__(self, per_chat_interval: float, pacer: RedisPacer, **kwargs: Any) -> None:
+        super().__init__(per_chat_interval, **kwargs)
+        self.pacer = pacer  # type: ignore[assignment]
+        self._base_limiter = None  # the overall limit is the pacer's, shared by every process
+
+    @property
+    def overall_per_second(self) -> float:
+        return self.pacer.rate  # type: ignore[union-attr]
+
+    @overall_per_second.setter
+    def overall_per_second(self, rate: float) -> None:
+        self.pacer.rate = rate  # type: ignore[union-attr]
+
+
+def make_flood_control(ctx: AppContext) -> FloodControl:
+    """In-process limits by default; global ones in Redis when REDIS_URL is set."""
+    interval = ctx.settings.telegram_per_chat_interval
+    redis = getattr(ctx, "redis", None)
+    if redis is None:
+        return FloodControl(interval)
+    ctx.personal.register_prefix(PACE_PREFIX, "telegram pacing")
+    pacer = RedisPacer(redis, interval, 30, lambda chat_id: ctx.user_keys.key(CHANNEL, chat_id),
+                       prefix=getattr(ctx.store, "prefix", "smb:"))
+    return RedisFloodControl(interval, pacer)
 
 
 # -- receiving: one chat at a time, many chats at once -------------------------------------------
@@ -248,9 +347,11 @@ class PerChatUpdates(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat_id = _chat_of(update)
+        started, outcome = time.monotonic(), "error"
         try:
             if chat_id is None:
                 await coroutine
+                outcome = "ok"
                 return
             lock, users = self._locks.get(chat_id) or (asyncio.Lock(), 0)
             self._locks[chat_id] = (lock, users + 1)
@@ -263,7 +364,9 @@ class PerChatUpdates(BaseUpdateProcessor):
                     del self._locks[chat_id]
                 else:
                     self._locks[chat_id] = (lock, users - 1)
+            outcome = "ok"
         finally:
+            metrics.observe_turn(CHANNEL, time.monotonic() - started, outcome)
             if self._on_done is not None:
                 self._on_done(update)
 
@@ -293,7 +396,14 @@ class TelegramChannel:
         self._done = 0
         self._started = False
         self._retry_start: asyncio.Task | None = None
-        self.flood = FloodControl(self.settings.telegram_per_chat_interval)
+        self.flood = make_flood_control(ctx)
+        # long polling with Redis (several processes): only the holder of this lease polls;
+        # every process still sends (answers, the outbox) through the same global limits
+        self.poller: Leader | None = None
+        if not self.webhook_mode and getattr(ctx, "redis", None) is not None:
+            lease = make_lease(ctx.redis, "telegram-poller", self.settings.lock_ttl_seconds,
+                               prefix=getattr(ctx.store, "prefix", "smb:"))
+            self.poller = Leader(lease, self._start_polling, self._stop_polling)
         self.application = self._build()
         self._wire(self.application)
         self.router = APIRouter()
@@ -349,12 +459,21 @@ class TelegramChannel:
         if self.webhook_mode:
             await app.bot.set_webhook(self.settings.telegram_webhook_url, secret_token=self.secret,
                                       allowed_updates=ALLOWED_UPDATES, max_connections=40)
-        else:
-            await app.updater.start_polling(timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES,
-                                            poll_interval=0.0)
+        elif self.poller is None:
+            await self._start_polling()
         await app.start()
+        if self.poller is not None:  # several processes: only the lease holder polls
+            await self.poller.start()
         self._started = True
         log.info("telegram: running in %s mode", "webhook" if self.webhook_mode else "polling")
+
+    async def _start_polling(self) -> None:
+        await self.application.updater.start_polling(timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES,
+                                                     poll_interval=0.0)
+
+    async def _stop_polling(self) -> None:
+        if self.application.updater is not None and self.application.updater.running:
+            await self.application.updater.stop()
 
     async def _connect_later(self) -> None:
         delay = 1.0
@@ -374,6 +493,8 @@ class TelegramChannel:
             self._retry_start.cancel()
             self._retry_start = None
         app = self.application
+        if self.poller is not None:
+            await self.poller.stop()
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:
