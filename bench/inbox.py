@@ -227,7 +227,7 @@ async def outbox_run(tg, n: int, chat0: int, *, limits: bool, null: bool = False
     from telegram.ext import ExtBot
 
     from bot.addresses import Address
-    from bot.channels.telegram import FloodControl
+    from bot.channels.telegram_flood import FloodControl
     from bot.inbox import responding, services_for
     from bot.inbox_models import InboxSettings, InboxThread
     from tests.admin_api.conftest import make_org

@@ -31,7 +31,8 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from bench.common import summary, table
 from bot.app import AppContext
-from bot.channels.telegram import PerChatUpdates, TelegramChannel
+from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram_updates import PerChatUpdates
 from bot.config import Settings
 from bot.sessions import MemoryStore
 from tests.fakes.telegram_api import FakeTelegram, callback_update, text_update

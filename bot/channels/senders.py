@@ -36,7 +36,8 @@ from bot.channels.gateway import Gateway, GatewayHttp, Inbound
 from bot.channels.gateways import gateway_classes
 from bot.channels.sms import PAGES_TTL, SMS_PREFIX, WHATSAPP_PREFIX
 from bot.channels.sms_render import plan_sms
-from bot.channels.telegram import LINK_LABEL, FloodControl, _quiet_third_party_loggers, file_base_url
+from bot.channels.telegram import LINK_LABEL, file_base_url, quiet_third_party_loggers
+from bot.channels.telegram_flood import FloodControl
 from bot.channels.telegram_render import render
 from bot.conversation import Choice, Reply
 from bot.i18n import N_
@@ -89,7 +90,7 @@ class _OncePerKey:
 class TelegramSender:
     def __init__(self, ctx: AppContext) -> None:
         settings = ctx.settings
-        _quiet_third_party_loggers()
+        quiet_third_party_loggers()
         self.ctx = ctx
         self.flood = FloodControl(settings.telegram_per_chat_interval)
         base = settings.telegram_api_base_url

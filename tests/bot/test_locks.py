@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.channels.telegram import RedisPacer
+from bot.channels.telegram_flood import RedisPacer
 from bot.locks import Leader, LocalLease, RedisLease, make_lease
 from bot.retention import RetentionJob
 from bot.sessions import redis_client

@@ -23,7 +23,8 @@ from sqlalchemy import select
 
 from bot import keywords
 from bot.app import AppContext
-from bot.channels.telegram import EDITED_NOTE, LINK_LABEL, WEBHOOK_PATH, PerChatPacer, TelegramChannel
+from bot.channels.telegram import EDITED_NOTE, LINK_LABEL, WEBHOOK_PATH, TelegramChannel
+from bot.channels.telegram_flood import PerChatPacer
 from bot.commands import COMMANDS
 from bot.config import SHIPPED_LOCALES
 from bot.conversation import Choice, Reply
