@@ -1,5 +1,8 @@
 """Telegram, on python-telegram-bot (v22): long polling by default, a webhook when configured.
 
+(A little over 400 lines: the handlers of every kind of update stay together with the wiring
+that routes them; sending limits and update ordering live in telegram_flood / telegram_updates.)
+
 How an update travels:
 
 1. In: `getUpdates` long polling (TELEGRAM_BOT_TOKEN set, no TELEGRAM_WEBHOOK_URL), or
