@@ -51,7 +51,8 @@ def create_app(ctx: AppContext, *, start: bool = True) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s", request.url.path)
+        route = request.scope.get("route")  # the template, never the path (it may carry a webhook key)
+        log.error("unhandled %s on %s", type(exc).__name__, getattr(route, "path", "an unknown route"))
         return JSONResponse({"detail": "internal error"}, status_code=500)
 
     return app

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from taskiq import AsyncBroker, InMemoryBroker
 
 from bot.config import Settings, get_settings
+from bot.logs import configure_from_settings
 from bot.outbox import Outbox, Sender
 
 log = logging.getLogger(__name__)
@@ -141,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot worker", description=__doc__.splitlines()[0])
     parser.parse_args(argv)
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level)
+    configure_from_settings(settings)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_worker(settings, _default_senders))
     return 0

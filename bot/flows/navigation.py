@@ -20,7 +20,7 @@ def welcome(turn: Turn) -> Reply:
     turn.session.state = "lang"
     text = "\n\n".join([
         turn._("Hello. This is a free service with information on safe migration for women: your rights, risks on the way, and where to get help."),  # noqa: E501
-        turn._("What we keep: your language and menu choices, under a code that does not show your name or number. We never keep your messages or your number. You can delete everything at any time."),  # noqa: E501
+        turn._("What we keep: your language and menu choices, under a code that does not show your name or number. We do not keep your messages or your number, except a question you choose to send to a person, until it is closed. You can delete everything at any time."),  # noqa: E501
         turn._("Please choose your language."),
     ])
     return language_choice(turn, text)

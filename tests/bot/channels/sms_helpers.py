@@ -290,4 +290,4 @@ async def whole_conversation(rig: Rig, gateway: str, locale: str, phone: str) ->
     confirm = await say(kw("delete"))
     assert "\n1 " in confirm and "\n2 " in confirm
     done = await say("1")
-    assert _start(rig, locale, "Done. We deleted your language, your choices and your answers about you. To remove this chat from your phone, delete the chat too. Send any message to start again.") in done
+    assert _start(rig, locale, "Done. We deleted your language, your choices, your answers about you and your questions. To remove this chat from your phone, delete the chat too. Send any message to start again.") in done

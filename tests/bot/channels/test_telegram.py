@@ -279,9 +279,9 @@ async def whole_conversation(rig: Rig, locale: str, chat_id: int) -> None:
     # delete: everything under her key goes
     key = rig.ctx.user_keys.key("telegram", chat_id)
     assert await rig.ctx.store.get("s:" + key)
-    assert _("Delete everything we keep about you (language, choices, answers about you)? Feedback you already gave stays, but it cannot be linked to you.") in await woman.says("/delete")
+    assert _("Delete everything we keep about you (language, choices, answers about you, your questions to a person)? Feedback you already gave stays, but it cannot be linked to you.") in await woman.says("/delete")
     done = await woman.presses("d:y")
-    assert _("Done. We deleted your language, your choices and your answers about you. To remove this chat from your phone, delete the chat too. Send any message to start again.") in done
+    assert _("Done. We deleted your language, your choices, your answers about you and your questions. To remove this chat from your phone, delete the chat too. Send any message to start again.") in done
     assert await rig.ctx.store.get("s:" + key) is None
     assert key not in await rig.store_text()
 
