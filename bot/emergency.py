@@ -32,25 +32,14 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.countries import UN_MEMBER_STATES
+
 # The order HELP shows them in: one number for everything first, then police and ambulance,
 # then the specialised lines.
 KINDS: tuple[str, ...] = ("general", "police", "ambulance", "women", "trafficking", "fire", "child")
 Kind = Literal["general", "police", "ambulance", "women", "trafficking", "fire", "child"]
 
-# The 193 member states of the United Nations, as ISO 3166-1 alpha-2 codes.
-# Source: United Nations, "Member States", https://www.un.org/en/about-us/member-states
-# (193 states; the Holy See and the State of Palestine are non-member observer states).
-UN_MEMBER_STATES: frozenset[str] = frozenset("""
-AF AL DZ AD AO AG AR AM AU AT AZ BS BH BD BB BY BE BZ BJ BT BO BA BW BR BN BG BF BI CV KH CM CA
-CF TD CL CN CO KM CG CR CI HR CU CY CZ KP CD DK DJ DM DO EC EG SV GQ ER EE SZ ET FJ FI FR GA GM GE
-DE GH GR GD GT GN GW GY HT HN HU IS IN ID IR IQ IE IL IT JM JP JO KZ KE KI KW KG LA LV LB LS LR LY
-LI LT LU MG MW MY MV ML MT MH MR MU MX FM MC MN ME MA MZ MM NA NR NP NL NZ NI NE NG MK NO OM PK PW
-PA PG PY PE PH PL PT QA KR MD RO RU RW KN LC VC WS SM ST SA SN RS SC SL SG SK SI SB SO ZA SS ES LK
-SD SR SE CH SY TJ TH TL TG TO TT TN TR TM TV UG UA AE GB TZ US UY UZ VU VE VN YE ZM ZW
-""".split())
-
-# Territories women work in or come from that are not UN member states, also accepted:
-# Hong Kong, Macau, Taiwan, Palestine, Kosovo.
+# The 193 UN member states: one list, in bot.countries (with its source).
 TERRITORIES: frozenset[str] = frozenset({"HK", "MO", "TW", "PS", "XK"})
 KNOWN_COUNTRIES: frozenset[str] = UN_MEMBER_STATES | TERRITORIES
 
