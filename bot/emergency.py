@@ -32,6 +32,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.content_files import files_signature
 from bot.countries import UN_MEMBER_STATES
 
 # The order HELP shows them in: one number for everything first, then police and ambulance,
@@ -153,9 +154,21 @@ def _read_file(path: Path, today: dt.date) -> tuple[EmergencyNumbers | None, lis
     return (None if problems else parsed), problems
 
 
+_PARSED: dict[tuple, tuple[dict[str, EmergencyNumbers], list[str]]] = {}
+
+
 def read_emergency(content_dir: Path, today: dt.date | None = None) -> tuple[dict[str, EmergencyNumbers], list[str]]:
-    """Every valid file by country, and one precise line per problem; a broken file is skipped whole."""
+    """Every valid file by country, and one precise line per problem; a broken file is skipped
+    whole. Reused (callers must not change it) while no file and not the day changed."""
     today = today or dt.date.today()
+    signature = (today, files_signature(Path(content_dir) / "emergency"))
+    if signature not in _PARSED:
+        _PARSED.clear()
+        _PARSED[signature] = _read_emergency(content_dir, today)
+    return _PARSED[signature]
+
+
+def _read_emergency(content_dir: Path, today: dt.date) -> tuple[dict[str, EmergencyNumbers], list[str]]:
     found: dict[str, EmergencyNumbers] = {}
     problems: list[str] = []
     folder = Path(content_dir) / "emergency"
