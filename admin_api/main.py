@@ -13,6 +13,7 @@ from admin_api.api.routes import (
     canned,
     content,
     dashboard,
+    emergency,
     feedback,
     inbox,
     inbox_insights,
@@ -66,4 +67,5 @@ def create_admin_app(ctx: AppContext, *, manage_ctx: bool = False) -> FastAPI:
     for module in (me, keys, content, services, preview, io, audit, feedback, dashboard, canned, inbox_insights, inbox,
                    inbox_page):
         app.include_router(module.router)
+    app.include_router(emergency.router)
     return app
