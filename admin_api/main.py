@@ -35,10 +35,11 @@ For civil-society organisations keeping the bot's content true.
 
 Authenticate with `Authorization: Bearer <key>` (create the first key with
 `python -m admin_api create-key --org NAME --role admin`). Roles: **admin** (keys of its
-organisation, audit log, read), **editor** (draft content, translations, services, import),
+organisation, audit log, read), **editor** (draft content, translations, services, emergency numbers, import),
 **reviewer** (submit, approve and publish, reject, archive, restore, mark translations
 reviewed), **analyst** (aggregated feedback only). An organisation limited to some countries
-sees and edits only items whose countries are all among them, and services in them.
+sees and edits only items whose countries are all among them, and services and emergency numbers
+of those countries.
 
 Writes send the version they read (`version` in the body, or `If-Match` with the ETag); a
 stale write gets 409 with the current version. Errors are JSON: `{"detail": ...}`.

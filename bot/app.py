@@ -92,7 +92,8 @@ class AppContext:
         await migrate(self.settings)
         if await is_empty(self.sessionmaker):
             report = await load_files(self.sessionmaker, self.settings.content_dir)
-            log.info("empty database: loaded %d items and services from content/", len(report.added))
+            log.info("empty database: loaded %d items, services and countries' emergency numbers from content/",
+                     len(report.added))
             for error in report.errors:
                 log.error("content: %s", error)
         elif await has_no_emergency_numbers(self.sessionmaker):
