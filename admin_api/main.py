@@ -13,6 +13,7 @@ from admin_api.api.routes import (
     canned,
     content,
     dashboard,
+    emergency,
     feedback,
     inbox,
     inbox_insights,
@@ -34,10 +35,11 @@ For civil-society organisations keeping the bot's content true.
 
 Authenticate with `Authorization: Bearer <key>` (create the first key with
 `python -m admin_api create-key --org NAME --role admin`). Roles: **admin** (keys of its
-organisation, audit log, read), **editor** (draft content, translations, services, import),
+organisation, audit log, read), **editor** (draft content, translations, services, emergency numbers, import),
 **reviewer** (submit, approve and publish, reject, archive, restore, mark translations
 reviewed), **analyst** (aggregated feedback only). An organisation limited to some countries
-sees and edits only items whose countries are all among them, and services in them.
+sees and edits only items whose countries are all among them, and services and emergency numbers
+of those countries.
 
 Writes send the version they read (`version` in the body, or `If-Match` with the ETag); a
 stale write gets 409 with the current version. Errors are JSON: `{"detail": ...}`.
@@ -66,4 +68,5 @@ def create_admin_app(ctx: AppContext, *, manage_ctx: bool = False) -> FastAPI:
     for module in (me, keys, content, services, preview, io, audit, feedback, dashboard, canned, inbox_insights, inbox,
                    inbox_page):
         app.include_router(module.router)
+    app.include_router(emergency.router)
     return app

@@ -13,10 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.config import Settings
-from bot.content_repository import LibraryHolder, is_empty, load_files
+from bot.content_repository import LibraryHolder, has_no_emergency_numbers, is_empty, load_emergency_files, load_files
 from bot.countries import warm as warm_countries
 from bot.db import make_engine, make_sessionmaker, migrate
-from bot.emergency import read_emergency
 from bot.engine import Engine
 from bot.fallback import Fallback
 from bot.feedback import DatabaseFeedbackSink, SpoolingFeedbackSink
@@ -66,10 +65,7 @@ class AppContext:
         self.personal = PersonalData(self.store)  # every per-person namespace registers here
         self.user_keys = UserKeys(load_secret(settings))
         self.catalogs = Catalogs(settings.locales_dir)
-        emergency, problems = read_emergency(settings.content_dir)
-        for problem in problems:
-            log.error("emergency numbers: %s", problem)
-        self.content = LibraryHolder(self.sessionmaker, settings.content_refresh_seconds, emergency)
+        self.content = LibraryHolder(self.sessionmaker, settings.content_refresh_seconds)
         self.spool = make_spool(settings, self.store)
         self.feedback = SpoolingFeedbackSink(
             DatabaseFeedbackSink(self.sessionmaker, settings.comment_retention_days), self.spool)
@@ -96,7 +92,14 @@ class AppContext:
         await migrate(self.settings)
         if await is_empty(self.sessionmaker):
             report = await load_files(self.sessionmaker, self.settings.content_dir)
-            log.info("empty database: loaded %d items and services from content/", len(report.added))
+            log.info("empty database: loaded %d items, services and countries' emergency numbers from content/",
+                     len(report.added))
+            for error in report.errors:
+                log.error("content: %s", error)
+        elif await has_no_emergency_numbers(self.sessionmaker):
+            # a database filled before emergency numbers moved into it (migration 0004)
+            report = await load_emergency_files(self.sessionmaker, self.settings.content_dir)
+            log.info("loaded the emergency numbers of %d countries from content/emergency", len(report.added))
             for error in report.errors:
                 log.error("content: %s", error)
         await self.content.refresh(force=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content_files import read_library
 from bot.content_model import Item, Service, item_to_data, source_hash
-from bot.emergency import EmergencyNumbers
+from bot.emergency import EmergencyNumbers, read_emergency
 from bot.library import Library
-from bot.models import ContentItem, ContentRevision, ContentVersion, utcnow
+from bot.models import ContentItem, ContentRevision, ContentVersion, EmergencyCountry, utcnow
 from bot.models import Service as ServiceRow
 
 log = logging.getLogger(__name__)
@@ -112,13 +114,67 @@ async def _load_item(session: AsyncSession, row: ContentItem | None, item: Item,
     return "updated"
 
 
+def emergency_data(numbers: EmergencyNumbers) -> dict:
+    """One country's numbers as stored in emergency_numbers.data (JSON: dates as ISO text)."""
+    return numbers.model_dump(mode="json", exclude_none=True)
+
+
+def emergency_hash(data: dict) -> str:
+    """The fingerprint of a country's file as loaded (layout and comments do not count)."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+async def _load_emergency(session: AsyncSession, content_dir: Path, author: str, report: LoadReport) -> bool:
+    """content/emergency into its table, like services: a broken file is reported and skipped,
+    a country edited in the database since its last load is kept. True when something changed."""
+    found, problems = read_emergency(content_dir)
+    report.errors.extend(problems)
+    rows = {r.country: r for r in (await session.scalars(select(EmergencyCountry))).all()}
+    changed = False
+    for country, numbers in sorted(found.items()):
+        data = emergency_data(numbers)
+        digest = emergency_hash(data)
+        key = "emergency:" + country
+        row = rows.get(country)
+        if row is not None and row.file_hash == digest:
+            report.unchanged.append(key)
+            continue
+        if row is not None and row.loaded_version != row.version:
+            report.kept_db_edit.append(key)
+            continue
+        if row is None:
+            row = EmergencyCountry(country=country, version=0)
+            session.add(row)
+            report.added.append(key)
+        else:
+            report.updated.append(key)
+        row.data = data
+        row.version += 1
+        row.file_hash, row.loaded_version = digest, row.version
+        row.updated_by, row.updated_at = author, utcnow()
+        changed = True
+    return changed
+
+
+async def load_emergency_files(sessionmaker: async_sessionmaker, content_dir: Path,
+                               author: str = "content-load") -> LoadReport:
+    """Only content/emergency (a database that had content before the table existed)."""
+    report = LoadReport()
+    async with sessionmaker() as session, session.begin():
+        if await _load_emergency(session, content_dir, author, report):
+            await bump_revision(session)
+    return report
+
+
 async def load_files(sessionmaker: async_sessionmaker, content_dir: Path,
                      author: str = "content-load") -> LoadReport:
-    """Load content/ into the database, publishing it; never overwrite a newer database edit."""
+    """Load content/ into the database, publishing it; never overwrite a newer database edit.
+    Emergency numbers appear in the report as `emergency:<CC>`."""
     files = read_library(content_dir)
     report = LoadReport(errors=list(files.errors))
     changed = False
     async with sessionmaker() as session, session.begin():
+        changed = await _load_emergency(session, content_dir, author, report)
         rows = {r.id: r for r in (await session.scalars(select(ContentItem))).all()}
         for item_id, item in files.items.items():
             outcome = await _load_item(session, rows.get(item_id), item, files.hashes[item_id], author)
@@ -156,6 +212,11 @@ async def is_empty(sessionmaker: async_sessionmaker) -> bool:
         return (await session.scalar(select(ContentItem.id).limit(1))) is None
 
 
+async def has_no_emergency_numbers(sessionmaker: async_sessionmaker) -> bool:
+    async with sessionmaker() as session:
+        return (await session.scalar(select(EmergencyCountry.country).limit(1))) is None
+
+
 async def current_revision(sessionmaker: async_sessionmaker) -> int:
     async with sessionmaker() as session:
         return int(await session.scalar(select(ContentRevision.revision).where(ContentRevision.id == 1)) or 0)
@@ -170,6 +231,7 @@ async def build_library(sessionmaker: async_sessionmaker) -> Library:
             select(ContentItem).where(ContentItem.published.is_not(None),
                                       ContentItem.status != "archived"))).all()
         srows = (await session.scalars(select(ServiceRow).where(ServiceRow.active.is_(True)))).all()
+        erows = (await session.scalars(select(EmergencyCountry))).all()
     items = {}
     for row in rows:
         try:
@@ -182,18 +244,22 @@ async def build_library(sessionmaker: async_sessionmaker) -> Library:
             services.append(service_from_row(srow))
         except ValueError:
             log.error("service %s is invalid; not served", srow.id)
-    return Library(items=items, services=services, revision=revision)
+    emergency = {}
+    for erow in erows:
+        try:
+            emergency[erow.country] = EmergencyNumbers.model_validate(erow.data)
+        except ValueError:
+            log.error("emergency numbers of %s are invalid; not served", erow.country)
+    return Library(items=items, services=services, revision=revision, emergency=emergency)
 
 
 class LibraryHolder:
     """Holds the current Library and swaps in a new one when the revision counter moves."""
 
-    def __init__(self, sessionmaker: async_sessionmaker, interval: float = 2.0,
-                 emergency: dict[str, EmergencyNumbers] | None = None) -> None:
+    def __init__(self, sessionmaker: async_sessionmaker, interval: float = 2.0) -> None:
         self._sessionmaker = sessionmaker
         self._interval = interval
-        self._emergency = emergency or {}
-        self.library = Library(emergency=self._emergency)
+        self.library = Library()
         self._task: asyncio.Task | None = None
 
     async def refresh(self, force: bool = False) -> bool:
@@ -201,9 +267,7 @@ class LibraryHolder:
         revision = await current_revision(self._sessionmaker)
         if not force and revision == self.library.revision and self.library.items:
             return False
-        library = await build_library(self._sessionmaker)
-        library.emergency = self._emergency
-        self.library = library
+        self.library = await build_library(self._sessionmaker)
         return True
 
     async def _watch(self) -> None:

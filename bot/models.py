@@ -22,7 +22,7 @@ from sqlalchemy import (
     Text,
     func,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, synonym
 
 
 def utcnow() -> dt.datetime:
@@ -97,6 +97,23 @@ class Service(Base):
     last_verified: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     description: Mapped[dict[str, Any]] = mapped_column(default=dict)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    file_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    loaded_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(80), default="content-load")
+
+
+class EmergencyCountry(Base):
+    """One country's emergency numbers (content/emergency/<CC>.yaml, then the admin API):
+    `data` is the whole file as validated by bot.emergency.EmergencyNumbers. Live for the bot
+    once written (no review step), like services."""
+
+    __tablename__ = "emergency_numbers"
+
+    country: Mapped[str] = mapped_column(String(3), primary_key=True)
+    id = synonym("country")  # the write sequence (admin_api/api/writes.py) names rows by id
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(Integer, default=1)
     file_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     loaded_version: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -138,6 +138,7 @@ InboxAdmin = Annotated[Actor, Depends(require(*INBOX_SETTINGS))]
 
 ItemId = Annotated[str, Path(pattern=ID_PATTERN, max_length=40)]
 ServiceId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,59}$", max_length=60)]
+CountryPath = Annotated[str, Path(pattern=r"^[A-Z]{2}$", max_length=2, description="ISO 3166-1 alpha-2 code")]
 KeyId = Annotated[int, Path(ge=1, le=MAX_VERSION)]
 VersionNo = Annotated[int, Path(ge=1, le=MAX_VERSION)]
 Locale = Literal[SHIPPED_LOCALES]  # type: ignore[valid-type]  # the shipped languages, in their order

@@ -29,17 +29,17 @@ from admin_api.errors import VersionConflict
 from admin_api.roles import Actor
 from bot.app import AppContext
 from bot.content_repository import bump_revision, record_version
-from bot.models import ContentItem, utcnow
+from bot.models import ContentItem, EmergencyCountry, utcnow
 from bot.models import Service as ServiceRow
 
-Row = TypeVar("Row", ContentItem, ServiceRow)
+Row = TypeVar("Row", ContentItem, ServiceRow, EmergencyCountry)
 
 
 @dataclass(frozen=True)
 class Target(Generic[Row]):
     """A kind of record the API writes."""
 
-    name: str  # "item" or "service": in 404 and 409 messages, and the audit log's target type
+    name: str  # "item", "service" or "emergency": in 404 and 409 messages, and the audit log's target type
     model: type[Row]
     load: Callable[[AsyncSession, Actor, str], Awaitable[Row]]  # 404 unless the caller may touch it
     keeps_versions: bool  # items keep every saved state (ContentVersion); services keep none

@@ -59,6 +59,11 @@ ROUTES: dict[tuple[str, str], tuple[set[str], str | None, Any]] = {
     ("GET", "/services/{service_id}"): (READ, "service", None),
     ("PATCH", "/services/{service_id}"): (EDIT, "service", lambda: {"hours": "9-17"}),
     ("POST", "/services/{service_id}/verify"): (EDIT, "service", None),
+    ("GET", "/emergency"): (READ, None, None),
+    ("GET", "/emergency/{country}"): (READ, "emergency", None),
+    ("PUT", "/emergency/{country}"): (EDIT, "emergency", lambda: {
+        "numbers": [{"kind": "police", "number": "999"}], "source": "https://example.org/numbers",
+        "last_verified": "2026-01-02"}),
     ("GET", "/export"): (READ, None, None),
     ("POST", "/import"): (EDIT, None, lambda: {"files": {}}),
     ("POST", "/import/zip"): (EDIT, None, "zip"),
@@ -85,9 +90,9 @@ ROUTES: dict[tuple[str, str], tuple[set[str], str | None, Any]] = {
     ("GET", "/inbox/insights/answer-times"): (FEEDBACK, None, None),
 }
 
-OWN = {"kenya": {"item": "ke-item", "service": "ke-helpline"},
-       "global": {"item": "ph-item", "service": "ph-helpline"}}
-FOREIGN = {"item": "ph-item", "service": "ph-helpline"}  # outside Kenya's countries
+OWN = {"kenya": {"item": "ke-item", "service": "ke-helpline", "emergency": "KE"},
+       "global": {"item": "ph-item", "service": "ph-helpline", "emergency": "PH"}}
+FOREIGN = {"item": "ph-item", "service": "ph-helpline", "emergency": "PH"}  # outside Kenya's countries
 
 
 def _app_operations() -> set[tuple[str, str]]:
@@ -124,6 +129,13 @@ async def _call(w: World, method: str, template: str, org: str | None, role: str
             async with w.ctx.sessionmaker() as session:
                 from bot.models import Service as ServiceRow
                 extra.setdefault("If-Match", f'"{(await session.get(ServiceRow, target)).version}"')
+    elif kind == "emergency":
+        target = target or "KE"
+        path = path.replace("{country}", target)
+        if method != "GET":
+            async with w.ctx.sessionmaker() as session:
+                from bot.models import EmergencyCountry
+                extra.setdefault("If-Match", f'"{(await session.get(EmergencyCountry, target)).version}"')
     if org and role:
         extra.update(w.h(org, role))
     kwargs: dict[str, Any] = {"headers": extra}
