@@ -16,7 +16,7 @@ class Library:
     items: dict[str, Item] = field(default_factory=dict)
     services: list[Service] = field(default_factory=list)
     revision: int = 0
-    emergency: dict[str, EmergencyNumbers] = field(default_factory=dict)  # content/emergency, by country
+    emergency: dict[str, EmergencyNumbers] = field(default_factory=dict)  # by country, from the database
     _index: dict[str, SearchIndex] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
