@@ -51,7 +51,9 @@ async def _content_load(settings: Settings) -> int:
     await engine.dispose()
     print(f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}")
     for item_id in report.kept_db_edit:
-        print(f"kept database edit of {item_id}: the file is older than the edit; export it first")
+        hint = ("copy the edit from GET /api/v1/emergency/{CC} into the file" if item_id.startswith("emergency:")
+                else "export it first")
+        print(f"kept database edit of {item_id}: the file is older than the edit; {hint}")
     for error in report.errors:
         print(f"error: {error}", file=sys.stderr)
     return 1 if report.errors else 0
