@@ -90,12 +90,28 @@ def publish_row(row: ContentItem) -> None:
     row.published_version = row.version
 
 
-async def _load_item(session: AsyncSession, row: ContentItem | None, item: Item, digest: str, author: str) -> str:
-    """Add or update one item from its file; the LoadReport list it belongs in."""
+def _file_not_applied(row: ContentItem | ServiceRow | EmergencyCountry | None, digest: str) -> str | None:
+    """Why a file is not loaded over its row ("unchanged", or "kept_db_edit": the row was
+    edited in the database since its last load), or None when it is to be loaded."""
     if row is not None and row.file_hash == digest:
         return "unchanged"
     if row is not None and row.loaded_version != row.version:
         return "kept_db_edit"
+    return None
+
+
+def _mark_loaded(row: ServiceRow | EmergencyCountry, digest: str, author: str) -> None:
+    """A new version of the row, as loaded from its file now."""
+    row.version += 1
+    row.file_hash, row.loaded_version = digest, row.version
+    row.updated_by, row.updated_at = author, utcnow()
+
+
+async def _load_item(session: AsyncSession, row: ContentItem | None, item: Item, digest: str, author: str) -> str:
+    """Add or update one item from its file; the LoadReport list it belongs in."""
+    skipped = _file_not_applied(row, digest)
+    if skipped:
+        return skipped
     if row is None:
         row = ContentItem(id=item.id, version=1, updated_by=author, updated_at=utcnow())
         apply_item(row, with_source_hashes(item))
@@ -136,11 +152,9 @@ async def _load_emergency(session: AsyncSession, content_dir: Path, author: str,
         digest = emergency_hash(data)
         key = "emergency:" + country
         row = rows.get(country)
-        if row is not None and row.file_hash == digest:
-            report.unchanged.append(key)
-            continue
-        if row is not None and row.loaded_version != row.version:
-            report.kept_db_edit.append(key)
+        skipped = _file_not_applied(row, digest)
+        if skipped:
+            getattr(report, skipped).append(key)
             continue
         if row is None:
             row = EmergencyCountry(country=country, version=0)
@@ -149,9 +163,7 @@ async def _load_emergency(session: AsyncSession, content_dir: Path, author: str,
         else:
             report.updated.append(key)
         row.data = data
-        row.version += 1
-        row.file_hash, row.loaded_version = digest, row.version
-        row.updated_by, row.updated_at = author, utcnow()
+        _mark_loaded(row, digest, author)
         changed = True
     return changed
 
@@ -184,11 +196,9 @@ async def load_files(sessionmaker: async_sessionmaker, content_dir: Path,
         for sid, service in files.services.items():
             digest = files.hashes["service:" + sid]
             srow = srows.get(sid)
-            if srow is not None and srow.file_hash == digest:
-                report.unchanged.append(sid)
-                continue
-            if srow is not None and srow.loaded_version != srow.version:
-                report.kept_db_edit.append(sid)
+            skipped = _file_not_applied(srow, digest)
+            if skipped:
+                getattr(report, skipped).append(sid)
                 continue
             if srow is None:
                 srow = ServiceRow(id=sid, version=0)
@@ -198,9 +208,7 @@ async def load_files(sessionmaker: async_sessionmaker, content_dir: Path,
                 report.updated.append(sid)
             for f in SERVICE_FIELDS:
                 setattr(srow, f, getattr(service, f))
-            srow.version += 1
-            srow.file_hash, srow.loaded_version = digest, srow.version
-            srow.updated_by, srow.updated_at = author, utcnow()
+            _mark_loaded(srow, digest, author)
             changed = True
         if changed:
             await bump_revision(session)
