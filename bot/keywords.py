@@ -1,75 +1,44 @@
 """Words a woman can type from anywhere, in every shipped language.
 
-Kept as data rather than gettext strings because each has several spellings per language,
-and the emergency words must work whatever language the session is set to.
+Kept as data (locales/<code>/words.yaml) rather than gettext strings because each has several
+spellings per language, native script and romanised, and the emergency words must work
+whatever language the session is set to.
 """
 
 from __future__ import annotations
 
-import re
+from pathlib import Path
 
-from bot.search import normalise
+import yaml
 
-KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
-    "help": {  # straight to emergency contacts
-        "en": ("help", "sos", "emergency", "help me"),
-        "fr": ("aide", "au secours", "urgence", "aidez moi"),
-        "es": ("ayuda", "socorro", "emergencia", "auxilio"),
-        "ar": ("مساعدة", "ساعدني", "النجدة", "نجدة", "طوارئ"),
-        "ru": ("помощь", "помогите", "спасите", "сос"),
-        "id": ("tolong", "bantu", "darurat", "bantuan", "tolong saya"),
-    },
-    "menu": {
-        "en": ("menu", "start", "/start", "/menu", "home"),
-        "fr": ("menu", "accueil"),
-        "es": ("menu", "menú", "inicio"),
-        "ar": ("القائمة", "قائمة", "البداية"),
-        "ru": ("меню", "начало", "старт"),
-        "id": ("menu", "mulai"),
-    },
-    "lang": {
-        "en": ("lang", "language", "/language"),
-        "fr": ("langue",),
-        "es": ("idioma", "lengua"),
-        "ar": ("لغة", "اللغة"),
-        "ru": ("язык",),
-        "id": ("bahasa",),
-    },
-    "delete": {
-        "en": ("delete", "/delete", "delete my data"),
-        "fr": ("supprimer", "effacer"),
-        "es": ("borrar", "eliminar"),
-        "ar": ("حذف", "احذف", "امسح"),
-        "ru": ("удалить", "стереть"),
-        "id": ("hapus", "hapus data"),
-    },
-    "stop": {
-        "en": ("stop", "unsubscribe", "cancel", "end", "quit"),
-        "fr": ("arret", "arrêt", "stop"),
-        "es": ("parar", "alto", "baja"),
-        "ar": ("توقف", "الغاء", "إلغاء"),
-        "ru": ("стоп", "отписаться"),
-        "id": ("berhenti", "stop"),
-    },
-    "more": {
-        "en": ("more", "next"),
-        "fr": ("plus", "suite"),
-        "es": ("mas", "más", "siguiente"),
-        "ar": ("المزيد", "مزيد", "التالي"),
-        "ru": ("еще", "ещё", "дальше"),
-        "id": ("lagi", "lanjut"),
-    },
-}
+from bot.config import ROOT
+from bot.languages import shipped_locales
+from bot.search import normalise, without_punctuation
 
-_PUNCT = re.compile(r"[^\w\s/]+", re.UNICODE)
+KINDS = ("help", "menu", "lang", "delete", "stop", "more")
+
+
+def read_words(locales_dir: Path = ROOT / "locales") -> dict[str, dict[str, tuple[str, ...]]]:
+    """kind -> locale -> words, from every shipped language's words.yaml (danger words included)."""
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for locale in shipped_locales(locales_dir):
+        path = locales_dir / locale / "words.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+        for kind, found in (data or {}).items():
+            out.setdefault(kind, {})[locale] = tuple(str(w) for w in found or ())
+    return out
+
+
+KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = read_words()
 
 
 def _clean(text: str) -> str:
-    return " ".join(_PUNCT.sub(" ", normalise(text)).split())
+    return " ".join(without_punctuation(normalise(text)).split())
 
 
 _INDEX: dict[str, dict[str, str]] = {}  # kind -> normalised word -> locale
-for _kind, _by_locale in KEYWORDS.items():
+for _kind in KINDS:
+    _by_locale = KEYWORDS.get(_kind, {})
     for _locale, _words in _by_locale.items():
         for _word in _words:
             _INDEX.setdefault(_kind, {}).setdefault(_clean(_word), _locale)

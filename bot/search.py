@@ -11,14 +11,45 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+
+def _mark_ranges() -> str:
+    """Every combining mark of the Basic Multilingual Plane as a regex class body: Python's
+    `\\w` leaves them out, which cuts Devanagari, Bengali and Sinhala words at every vowel sign."""
+    ranges: list[tuple[int, int]] = []
+    for cp in range(0x300, 0x10000):
+        if unicodedata.category(chr(cp)).startswith("M"):
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1] = (ranges[-1][0], cp)
+            else:
+                ranges.append((cp, cp))
+    return "".join(f"\\u{a:04x}-\\u{b:04x}" if a != b else f"\\u{a:04x}" for a, b in ranges)
+
+
+WORD_CHARS = r"\w" + _mark_ranges() + r"\u200c\u200d"  # letters, digits, marks, ZWNJ and ZWJ
+_WORD = re.compile(f"[{WORD_CHARS}]+")
+_NOT_WORD = re.compile(f"[^{WORD_CHARS}\\s/]+")
 WEIGHTS = {"keywords": 5.0, "title": 3.0, "sms": 1.0, "body": 1.0}
+# Accents on Latin, Greek and Cyrillic letters and Arabic's short vowels are dropped, so
+# "Pasaporte" finds "pasaporte" and "عَمَل" finds "عمل". Marks that are letters' vowels in
+# other scripts (Devanagari, Bengali, Sinhala, Ethiopic...) are the word itself and stay.
+_DROPPED_MARKS = frozenset(
+    [*range(0x0300, 0x0370), *range(0x064B, 0x0660), 0x0670, *range(0x1AB0, 0x1B00), *range(0x1DC0, 0x1E00),
+     *range(0x20D0, 0x2100), *range(0xFE20, 0xFE30)])
+# joiners change how a conjunct is drawn, not the word (Sinhala "ශ්‍රී" is typed both ways);
+# the tatweel only stretches Arabic
+_INVISIBLE = dict.fromkeys([0x200C, 0x200D, 0x0640, 0x00AD, 0xFEFF])
 
 
 def normalise(text: str) -> str:
-    """Casefold and drop diacritics and Arabic vowel marks, so 'Pasaporte' finds 'pasaporte'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("ـ", "")
+    """Casefold, drop accents and Arabic vowel marks, keep other scripts' vowel signs, and drop
+    joiners, so the same word typed in different ways is one token."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold()).translate(_INVISIBLE)
+    return "".join(ch for ch in decomposed if ord(ch) not in _DROPPED_MARKS)
+
+
+def without_punctuation(text: str) -> str:
+    """Punctuation of any script (Ethiopic ። ፣, the danda ।, Arabic ،) as spaces; '/' is kept."""
+    return _NOT_WORD.sub(" ", text)
 
 
 def tokens(text: str) -> list[str]:

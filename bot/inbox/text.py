@@ -2,45 +2,30 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
-from bot.keywords import emergency
+from bot.keywords import KEYWORDS, emergency
 from bot.privacy import scrub
-from bot.search import normalise
+from bot.search import normalise, without_punctuation
 
 # Words and phrases that mark a question urgent wherever they appear, in every shipped
 # language: the unambiguous emergency words of bot/keywords.py's HELP list (its plain "help",
 # "help me" words count only in a short message, as in the chat: bot.keywords.emergency, since
 # "can you help me understand my contract" is no emergency) and signs of violence,
 # confinement or threat. Over-marking costs a responder a look; missing one costs more.
-DANGER_WORDS: dict[str, tuple[str, ...]] = {
-    "en": ("sos", "emergency", "beat me", "beats me", "beaten", "hit me", "hits me", "hurt me",
-           "rape", "raped", "locked in", "locked me", "kill me", "kill", "trapped", "threatened", "threatens",
-           "suicide", "no food", "danger"),
-    "fr": ("au secours", "urgence", "frappe", "frappee", "battue", "viol", "violee", "enfermee",
-           "enferme", "tuer", "me tuer", "menace", "piegee", "danger", "suicide"),
-    "es": ("socorro", "emergencia", "auxilio", "me pega", "golpea", "golpeada", "violacion", "violada",
-           "encerrada", "matar", "amenaza", "atrapada", "peligro", "suicidio"),
-    "ar": ("النجدة", "نجدة", "طوارئ", "يضربني", "ضربني", "اغتصاب", "اغتصبني", "محبوسة", "حبسني",
-           "يقتلني", "قتل", "تهديد", "يهددني", "خطر", "انتحار"),
-    "ru": ("спасите", "сос", "бьет", "избил", "избивает", "изнасилование", "изнасиловал",
-           "заперли", "заперта", "убить", "убьет", "угрожает", "опасность", "самоубийство"),
-    "id": ("darurat", "dipukul", "memukul", "diperkosa", "perkosa", "dikurung", "terkunci",
-           "bunuh", "dibunuh", "diancam", "mengancam", "bahaya", "bunuh diri"),
-}
-
-_PUNCT = re.compile(r"[^\w\s]+", re.UNICODE)
+DANGER_WORDS: dict[str, tuple[str, ...]] = KEYWORDS.get("danger", {})  # locales/<code>/words.yaml
+# languages that attach conjunctions and prepositions to the word (Arabic و، ف، ب): matched inside words
+INSIDE_WORDS = frozenset({"ar"})
 
 
 def _clean_words(text: str) -> str:
     # normalise() drops diacritics, so "frappée" and "violación" match their plain spellings
-    return " " + " ".join(_PUNCT.sub(" ", normalise(text).replace("ё", "е")).split()) + " "
+    return " " + " ".join(without_punctuation(normalise(text).replace("ё", "е")).replace("/", " ").split()) + " "
 
 
-_PHRASES = tuple(sorted({_clean_words(w) for loc, words in DANGER_WORDS.items() if loc != "ar" for w in words}))
-# Arabic attaches conjunctions and prepositions (و، ف، ب) to the word: match inside words
-_ARABIC = tuple(sorted({_clean_words(w).strip() for w in DANGER_WORDS["ar"]}))
+_PHRASES = tuple(sorted({_clean_words(w) for loc, words in DANGER_WORDS.items() if loc not in INSIDE_WORDS
+                         for w in words}))
+_INSIDE = tuple(sorted({_clean_words(w).strip() for loc in INSIDE_WORDS for w in DANGER_WORDS.get(loc, ())}))
 
 
 def is_urgent(text: str) -> bool:
@@ -48,7 +33,7 @@ def is_urgent(text: str) -> bool:
     if emergency(text):
         return True
     cleaned = _clean_words(text)
-    return any(p in cleaned for p in _PHRASES) or any(p in cleaned for p in _ARABIC)
+    return any(p in cleaned for p in _PHRASES) or any(p in cleaned for p in _INSIDE)
 
 
 def clean(text: str) -> str:
