@@ -122,6 +122,8 @@ async def test_dashboard_page_is_public_holds_no_data_and_locks_scripts_down(ctx
     app = create_app(ctx, start=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
         r = await c.get("/api/v1/dashboard")
+        words = {lang: (await c.get("/api/v1/dashboard/labels", params={"lang": lang})).json()
+                 for lang in ("en", "ar", "fr-CA", "xx")}
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     csp = r.headers["content-security-policy"]
     nonce = csp.split("'nonce-")[1].split("'")[0]
@@ -129,8 +131,15 @@ async def test_dashboard_page_is_public_holds_no_data_and_locks_scripts_down(ctx
     assert r.text.count(f'nonce="{nonce}"') == 2 and "__NONCE__" not in r.text
     assert "sessionStorage" in r.text and "localStorage" not in r.text and "http://" not in r.text.replace(
         "http://www.w3.org/2000/svg", "")
-    assert 'legal_aid: "Legal advice"' in r.text and 'dir="ltr"' in r.text  # labels, no figures
+    assert 'dir="ltr"' in r.text and "Legal advice" not in r.text  # no words, no figures: they are fetched
     assert r.headers["cache-control"] == "no-store" and r.headers["referrer-policy"] == "no-referrer"
+    # the words come from the bot's catalogs, in the offered language nearest to the one asked for
+    assert words["en"]["labels"]["need"]["legal_aid"] == "Legal advice" and words["en"]["dir"] == "ltr"
+    assert words["ar"]["dir"] == "rtl" and words["ar"]["ui"]["title"] == "رؤى من الملاحظات"
+    assert words["fr-CA"]["lang"] == "fr" and words["fr-CA"]["ui"]["apply"] == "Appliquer"
+    assert words["xx"]["lang"] == "en"
+    assert set(words["en"]["languages"]) == set(ctx.catalogs.locales)
+
 
 
 @pytest.mark.browser
@@ -194,7 +203,9 @@ async def test_dashboard_in_headless_chromium_phone_width_english_and_arabic(ctx
                 assert await page.locator("#c-trend rect.bar").count() >= 8  # weeks
 
                 # Arabic, right to left
-                await page.click("#lang")
+                assert set(await page.eval_on_selector_all("#lang option", "os => os.map(o => o.value)")) >= {"en", "ar", "fr"}
+                await page.select_option("#lang", "ar")
+                await page.wait_for_selector("html[dir=rtl]")
                 assert await page.get_attribute("html", "dir") == "rtl"
                 assert await page.get_attribute("html", "lang") == "ar"
                 assert await page.inner_text("h1") == "رؤى من الملاحظات"
