@@ -41,5 +41,5 @@ bench: install wrk
 
 # after adding or changing UI strings: refresh the template and every catalog, then translate
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F locales/babel.cfg -k N_ -k _ -k gettext -k ngettext:1,2 --no-wrap --sort-by-file --project safe-migration-bot -o locales/messages.pot .
+	$(BIN)/pybabel extract -F locales/babel.cfg --add-comments=TRANSLATORS: -k N_ -k _ -k gettext -k ngettext:1,2 --no-wrap --sort-by-file --project safe-migration-bot -o locales/messages.pot .
 	$(BIN)/pybabel update -D messages -i locales/messages.pot -d locales --no-wrap --ignore-obsolete

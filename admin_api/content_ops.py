@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from bot.config import SHIPPED_LOCALES
 from bot.content_model import Item, Translation, item_to_data, source_hash
+from bot.languages import shipped_locales
 from bot.models import ContentItem
 
 WorkflowStatus = Literal["draft", "in_review", "published", "archived"]
@@ -34,10 +34,11 @@ def english_hash(translations: dict[str, Any]) -> str | None:
 
 
 def translation_states(row_translations: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per shipped locale: missing, needs review or reviewed, and outdated once English changed."""
+    """Per shipped locale (and any other it has): missing, needs review or reviewed, and
+    outdated once English changed."""
     current = english_hash(row_translations)
     out = []
-    for locale in SHIPPED_LOCALES:
+    for locale in dict.fromkeys((*shipped_locales(), *row_translations)):
         tr = row_translations.get(locale)
         if tr is None:
             out.append({"locale": locale, "state": "missing", "outdated": False})

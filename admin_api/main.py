@@ -23,6 +23,7 @@ from admin_api.api.routes import (
     me,
     preview,
     services,
+    ui_strings,
 )
 from admin_api.middleware import BodyLimit
 from bot.app import AppContext
@@ -66,7 +67,7 @@ def create_admin_app(ctx: AppContext, *, manage_ctx: bool = False) -> FastAPI:
     limit = ctx.settings.max_body_bytes
     app.add_middleware(BodyLimit, limit=limit, import_limit=limit * IMPORT_LIMIT_FACTOR)
     for module in (me, keys, content, services, preview, io, audit, feedback, dashboard, canned, inbox_insights, inbox,
-                   inbox_page):
+                   inbox_page, ui_strings):
         app.include_router(module.router)
     app.include_router(emergency.router)
     return app

@@ -21,7 +21,8 @@ from pathlib import Path
 import httpx
 
 from bench.common import summary, table
-from bot.config import SHIPPED_LOCALES, Settings
+from bot.config import Settings
+from bot.languages import shipped_locales
 
 BARE_APP = """
 import sys, uvicorn
@@ -49,7 +50,7 @@ def _item(n: int) -> dict:
         "gcm_objectives": [6], "sources": [{"title": "ILO C189", "url": "https://www.ilo.org/c189"}],
         "translations": {loc: {"status": "needs_review", "title": f"Item {n} ({loc})",
                                "body": f"{body} [{loc} {n}]", "sms": f"Short text {n} in {loc}.",
-                               "keywords": ["passport", f"k{n}"]} for loc in SHIPPED_LOCALES},
+                               "keywords": ["passport", f"k{n}"]} for loc in shipped_locales()},
     }
 
 
@@ -125,7 +126,7 @@ async def run(args: argparse.Namespace) -> str:
                         user_key_secret="bench", content_dir=tmp / "content")
     t0 = time.perf_counter()
     key = await _prepare(settings, args.items)
-    print(f"library: {args.items} items x {len(SHIPPED_LOCALES)} locales, built in {time.perf_counter() - t0:.1f} s\n")
+    print(f"library: {args.items} items x {len(shipped_locales())} locales, built in {time.perf_counter() - t0:.1f} s\n")
     api_port, bare_port = _free_port(), _free_port()
     api = subprocess.Popen([sys.executable, "-m", "admin_api", "serve", "--host", "127.0.0.1", "--port", str(api_port)],
                            env=env, stdout=subprocess.DEVNULL)
@@ -158,7 +159,7 @@ async def run(args: argparse.Namespace) -> str:
             async def update(w: int, i: int) -> httpx.Response:
                 item_id = ids[i % len(ids)]  # one write per item and version: no self-inflicted conflicts
                 version = versions.get(item_id) or int((await c.get(f"/items/{item_id}")).headers["etag"].strip('"'))
-                locale = SHIPPED_LOCALES[i % len(SHIPPED_LOCALES)]
+                locale = shipped_locales()[i % len(shipped_locales())]
                 response = await c.put(f"/items/{item_id}/translations/{locale}", headers={"If-Match": f'"{version}"'},
                                        json={"title": f"Updated {i}", "body": f"Updated body {i}.", "sms": f"Updated {i}."})
                 if response.status_code == 200:

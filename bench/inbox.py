@@ -39,7 +39,8 @@ from sqlalchemy import insert, text
 
 from bench.common import summary, table
 from bot.app import AppContext
-from bot.config import SHIPPED_LOCALES, Settings
+from bot.config import Settings
+from bot.languages import shipped_locales
 from bot.sessions import MemoryStore
 
 PG = "postgresql://postgres@127.0.0.1:5432"
@@ -66,7 +67,7 @@ async def fill(ctx: AppContext, org_id: int, n: int) -> None:
     for i in range(n):
         created = dt.datetime.fromtimestamp(now - rng.uniform(0, 90 * 86400), dt.timezone.utc)
         status = "closed" if rng.random() < 0.7 else rng.choice(LIVE)
-        rows.append({"code": f"B{i:07d}", "org_id": org_id, "locale": rng.choice(SHIPPED_LOCALES),
+        rows.append({"code": f"B{i:07d}", "org_id": org_id, "locale": rng.choice(shipped_locales()),
                      "channel": rng.choice(("telegram", "sms")), "country": rng.choice(COUNTRIES),
                      "stage": "destination", "status": status, "urgent": rng.random() < 0.05,
                      "created_at": created, "last_message_at": created,

@@ -30,10 +30,11 @@ from bench.common import summary, table
 from bot.app import AppContext
 from bot.channels import sms_render
 from bot.channels.sms import SmsChannel
-from bot.config import ROOT, SHIPPED_LOCALES, Settings
+from bot.config import ROOT, Settings
 from bot.content_files import read_library
 from bot.engine import render_item
 from bot.i18n import catalogs_for
+from bot.languages import shipped_locales
 from bot.library import Library
 from bot.sms_encoding import analyse, to_gsm
 
@@ -48,7 +49,7 @@ def cost_table(max_segments: int = 3) -> str:
     identity = lambda text: text  # noqa: E731
     rows = ["| locale | replacement | SMS | mean segments / SMS | max | segments / item (all pages) | GSM-7 | UCS-2 |",
             "|---|---|---:|---:|---:|---:|---:|---:|"]
-    for locale in SHIPPED_LOCALES:
+    for locale in shipped_locales():
         t = catalogs.get(locale)
         for label, fn in (("without", identity), ("with to_gsm", None)):
             original = sms_render.gsm
@@ -75,7 +76,7 @@ def raw_text_table() -> str:
     files = read_library(ROOT / "content")
     rows = ["| locale | text | mean segments without | with to_gsm | GSM-7 without | with |",
             "|---|---|---:|---:|---:|---:|"]
-    for locale in SHIPPED_LOCALES:
+    for locale in shipped_locales():
         for field in ("sms", "body"):
             texts = [getattr(i.text(locale), field) for i in files.items.values()]
             before = [analyse(x) for x in texts]

@@ -47,7 +47,7 @@ async def _content_load(settings: Settings) -> int:
 
     await migrate(settings)
     engine = make_engine(settings)
-    report = await load_files(make_sessionmaker(engine), settings.content_dir)
+    report = await load_files(make_sessionmaker(engine), settings.content_dir, locales_dir=settings.locales_dir)
     await engine.dispose()
     print(f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}")
     for item_id in report.kept_db_edit:

@@ -13,7 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.config import Settings
-from bot.content_repository import LibraryHolder, has_no_emergency_numbers, is_empty, load_emergency_files, load_files
+from bot.content_repository import (
+    LibraryHolder,
+    has_no_emergency_numbers,
+    has_no_ui_catalogs,
+    is_empty,
+    load_emergency_files,
+    load_files,
+    load_ui_files,
+)
 from bot.countries import warm as warm_countries
 from bot.db import make_engine, make_sessionmaker, migrate
 from bot.engine import Engine
@@ -64,8 +72,11 @@ class AppContext:
         self.redis = getattr(self.store, "client", None)
         self.personal = PersonalData(self.store)  # every per-person namespace registers here
         self.user_keys = UserKeys(load_secret(settings))
-        self.catalogs = Catalogs(settings.locales_dir)
-        self.content = LibraryHolder(self.sessionmaker, settings.content_refresh_seconds)
+        self.catalogs = Catalogs(settings.locales_dir, default=settings.default_locale,
+                                 min_items=settings.language_min_items, allowed=settings.language_codes)
+        # every new snapshot also decides again which languages are offered, in their words
+        self.content = LibraryHolder(self.sessionmaker, settings.content_refresh_seconds,
+                                     on_swap=self.catalogs.install)
         self.spool = make_spool(settings, self.store)
         self.feedback = SpoolingFeedbackSink(
             DatabaseFeedbackSink(self.sessionmaker, settings.comment_retention_days), self.spool)
@@ -90,18 +101,7 @@ class AppContext:
         read the published library."""
         await wait_for_services(self.db, self.redis, max_wait=self.settings.startup_wait_seconds)
         await migrate(self.settings)
-        if await is_empty(self.sessionmaker):
-            report = await load_files(self.sessionmaker, self.settings.content_dir)
-            log.info("empty database: loaded %d items, services and countries' emergency numbers from content/",
-                     len(report.added))
-            for error in report.errors:
-                log.error("content: %s", error)
-        elif await has_no_emergency_numbers(self.sessionmaker):
-            # a database filled before emergency numbers moved into it (migration 0004)
-            report = await load_emergency_files(self.sessionmaker, self.settings.content_dir)
-            log.info("loaded the emergency numbers of %d countries from content/emergency", len(report.added))
-            for error in report.errors:
-                log.error("content: %s", error)
+        await self._load_defaults()
         await self.content.refresh(force=True)
         if not self.help_countries:
             self.help_countries = await organisations_countries(self.sessionmaker) or DEFAULT_HELP_COUNTRIES
@@ -117,6 +117,28 @@ class AppContext:
             self.inbox.outbox.senders.update(build_senders(self))
         if watch or deliver:
             await self.inbox.start(deliver=deliver)
+
+    async def _load_defaults(self) -> None:
+        """content/ and locales/ into an empty database; or what a database filled before a
+        later migration lacks (emergency numbers: 0004, UI strings: 0005)."""
+        settings, maker = self.settings, self.sessionmaker
+        if await is_empty(maker):
+            report = await load_files(maker, settings.content_dir, locales_dir=settings.locales_dir)
+            what = "items, services, countries' emergency numbers and languages' UI strings"
+        elif await has_no_emergency_numbers(maker):
+            report = await load_emergency_files(maker, settings.content_dir)
+            what = "countries' emergency numbers"
+        else:
+            report = None
+        if report is not None:
+            log.info("loaded %d %s from the repository's files", len(report.added), what)
+            for error in report.errors:
+                log.error("content: %s", error)
+        if await has_no_ui_catalogs(maker):
+            report = await load_ui_files(maker, settings.locales_dir)
+            log.info("loaded the UI strings of %d languages from locales/", len(report.added))
+            for error in report.errors:
+                log.error("locales: %s", error)
 
     async def _forget_questions(self, user_key: str) -> None:
         await self.inbox.asking.forget(user_key)

@@ -9,8 +9,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SHIPPED_LOCALES: tuple[str, ...] = ("en", "fr", "es", "ar", "ru", "id")
-RTL_LOCALES: frozenset[str] = frozenset({"ar"})
 
 
 class Settings(BaseSettings):
@@ -46,6 +44,10 @@ class Settings(BaseSettings):
     content_dir: Path = ROOT / "content"
     locales_dir: Path = ROOT / "locales"
     default_locale: str = "en"
+    # the languages this deployment may offer (comma-separated codes); empty: every language
+    # whose UI strings are published and complete and that has LANGUAGE_MIN_ITEMS items
+    languages: str = ""
+    language_min_items: int = 10
     # countries whose emergency numbers HELP shows before she has said where she is
     # (comma-separated ISO codes); empty: the organisations' countries
     help_countries: str = ""
@@ -129,6 +131,10 @@ class Settings(BaseSettings):
     @property
     def help_country_codes(self) -> tuple[str, ...]:
         return tuple(c.strip().upper() for c in self.help_countries.split(",") if c.strip())
+
+    @property
+    def language_codes(self) -> tuple[str, ...]:
+        return tuple(c.strip() for c in self.languages.split(",") if c.strip())
 
     @property
     def sqlite_path(self) -> Path | None:

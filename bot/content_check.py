@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -15,27 +16,27 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.config import SHIPPED_LOCALES, Settings
+from bot.config import Settings
 from bot.content_coverage import country_report, coverage
 from bot.content_files import FileLibrary, read_library
 from bot.content_model import Item, Service, Translation
 from bot.emergency import read_emergency
+from bot.languages import DEFAULT_READABILITY, DEFAULT_SMS_SEGMENTS, read_table, shipped_locales
+from bot.search import WORD_CHARS
+from bot.sms_encoding import segment_count, to_gsm
 
-# Plain-language thresholds per language. Words are longer in some languages (Indonesian
-# affixes, Russian cases, French/Spanish articles joined) so each has its own long-word
-# length; the share of such words and the mean sentence length are what a reader feels.
-READABILITY = {
-    #      (mean words per sentence, long-word length, max share of long words)
-    "en": (16.0, 12, 0.06),
-    "fr": (20.0, 13, 0.06),
-    "es": (20.0, 13, 0.06),
-    "ar": (18.0, 10, 0.10),
-    "ru": (16.0, 13, 0.10),
-    "id": (16.0, 13, 0.08),
-}
-_SENTENCE_END = re.compile(r"[.!?؟。]+(?:\s|$)|\n+")
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+# Plain-language thresholds per language (mean words per sentence, long-word length, max
+# share of long words) are data: locales/languages.yaml. Sentences end at . ! ? and at the
+# Arabic question mark, the Devanagari/Bengali danda and the Ethiopic full stop and question mark.
+READABILITY = read_table().readability
+SMS_SEGMENTS = read_table().sms_segments
+_SENTENCE_END = re.compile(r"(?:[.!?؟。]+(?:\s|$))|[।॥።፧]+|\n+")
+_WORD = re.compile(f"[{WORD_CHARS}]+")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{1,30}$")
+
+
+def _letters(text: str) -> bool:
+    return any(ch.isalpha() for ch in text)
 
 
 @dataclass(frozen=True)
@@ -48,14 +49,19 @@ class Readability:
 
 def readability(text: str, locale: str) -> Readability:
     """Mean sentence length and long-word share; list markers and headings count as sentences."""
-    long_len = READABILITY.get(locale, READABILITY["en"])[1]
-    sentences = [s for s in _SENTENCE_END.split(text) if _WORD.search(s)]
-    words = _WORD.findall(text)
+    long_len = READABILITY.get(locale, DEFAULT_READABILITY)[1]
+    sentences = [s for s in _SENTENCE_END.split(text) if _letters(s)]
+    words = [w for w in _WORD.findall(text) if _letters(w)]
     n_words = len(words) or 1
     return Readability(
         sentences=len(sentences), words=len(words),
         mean_sentence=len(words) / max(1, len(sentences)),
-        long_share=sum(1 for w in words if len(w) >= long_len) / n_words)
+        long_share=sum(1 for w in words if _length(w) >= long_len) / n_words)
+
+
+def _length(word: str) -> int:
+    """Letters a reader sees: a vowel sign or virama joined to a consonant is not one more."""
+    return sum(1 for ch in word if not unicodedata.category(ch).startswith("M") and ch not in "\u200c\u200d")
 
 
 class GlossaryTerm(BaseModel):
@@ -161,7 +167,7 @@ def check_terms(where: str, locale: str, texts: dict[str, str], glossary: Glossa
 def check_glossaries(lib: FileLibrary, glossaries: dict[str, Glossary]) -> Findings:
     """The scope rule over every item, and every glossary's `avoid` list over items and services."""
     found = Findings()
-    for locale in SHIPPED_LOCALES:
+    for locale in shipped_locales():
         if locale not in glossaries:
             found.problems.append(f"glossary/{locale}.yaml is missing")
     for item in lib.items.values():
@@ -186,7 +192,7 @@ def check_translation(where: str, locale: str, tr: Translation) -> list[str]:
     problems = []
     if not tr.keywords:
         problems.append(f"{where}: {locale}: no keywords, so search cannot find it")
-    limit_sentence, _, limit_long = READABILITY[locale]
+    limit_sentence, _, limit_long = READABILITY.get(locale, DEFAULT_READABILITY)
     r = readability(tr.body, locale)
     if r.mean_sentence > limit_sentence:
         problems.append(f"{where}: {locale}: sentences average {r.mean_sentence:.1f} words "
@@ -194,21 +200,42 @@ def check_translation(where: str, locale: str, tr: Translation) -> list[str]:
     if r.long_share > limit_long:
         problems.append(f"{where}: {locale}: {r.long_share:.0%} long words "
                         f"(plain language: at most {limit_long:.0%})")
+    budget = SMS_SEGMENTS.get(locale, DEFAULT_SMS_SEGMENTS)
+    if sms_segments(tr.sms) > budget:
+        problems.append(f"{where}: {locale}: the SMS form takes {sms_segments(tr.sms)} SMS "
+                        f"(at most {budget} in this language: locales/languages.yaml)")
     return problems
+
+
+def sms_segments(text: str) -> int:
+    """Billed SMS of a text as the gateways send it (GSM-7 look-alikes swapped in first)."""
+    return segment_count(to_gsm(text))
+
+
+def segments_table(lib: FileLibrary, locales: tuple[str, ...]) -> str:
+    """Items x languages: how many SMS each item's SMS form takes ('-': no translation)."""
+    width = max((len(i) for i in lib.items), default=10) + 1
+    lines = ["SMS segments: items x languages (an item's SMS form, as sent)",
+             f"{'item':{width}}" + "".join(f"{loc:>4}" for loc in locales)]
+    for item_id in sorted(lib.items):
+        trs = lib.items[item_id].translations
+        cells = [str(sms_segments(trs[loc].sms)) if loc in trs else "-" for loc in locales]
+        lines.append(f"{item_id:{width}}" + "".join(f"{c:>4}" for c in cells))
+    return "\n".join(lines)
 
 
 def check_item(item: Item, all_ids: set[str]) -> list[str]:
     problems = []
     where = f"items/{item.id}.yaml"
-    for locale in SHIPPED_LOCALES:
+    for locale in shipped_locales():
         tr = item.translations.get(locale)
         if tr is None:
             problems.append(f"{where}: translation '{locale}' is missing")
         else:
             problems.extend(check_translation(where, locale, tr))
     for locale in item.translations:
-        if locale not in SHIPPED_LOCALES:
-            problems.append(f"{where}: translation '{locale}' is not a shipped locale ({', '.join(SHIPPED_LOCALES)})")
+        if locale not in shipped_locales():
+            problems.append(f"{where}: translation '{locale}' is not a shipped locale ({', '.join(shipped_locales())})")
     if "en" in item.translations and item.translations["en"].status != "reviewed":
         problems.append(f"{where}: en: the source text must be reviewed by a person")
     for rel in item.related:
@@ -222,7 +249,7 @@ def check_item(item: Item, all_ids: set[str]) -> list[str]:
 def check_service(service: Service, today: dt.date) -> list[str]:
     problems = []
     where = f"services/{service.country.lower()}.yaml: {service.id}"
-    for locale in SHIPPED_LOCALES:
+    for locale in shipped_locales():
         if not (service.description.get(locale) or "").strip():
             problems.append(f"{where}: description '{locale}' is missing")
     if service.phone and not _PHONE.match(service.phone):
@@ -261,6 +288,8 @@ def main(settings: Settings) -> int:
     emergency, emergency_problems = read_emergency(settings.content_dir)
     problems.extend(emergency_problems)
     print(coverage(lib))
+    print()
+    print(segments_table(lib, shipped_locales(settings.locales_dir)))
     print()
     print(country_report(lib, emergency))
     if found.warnings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bot.config import SHIPPED_LOCALES
+from bot.languages import shipped_locales
 from bot.content_files import FileLibrary
 from bot.emergency import EmergencyNumbers, missing_member_states
 
@@ -15,7 +15,7 @@ def coverage(lib: FileLibrary) -> str:
     lines = ["items x locales (reviewed + needs_review = present of total)"]
     lines.append(f"{'locale':8}{'present':>9}{'reviewed':>10}{'review':>8}")
     total = len(lib.items)
-    for locale in SHIPPED_LOCALES:
+    for locale in shipped_locales():
         present = [i.translations[locale] for i in lib.items.values() if locale in i.translations]
         reviewed = sum(1 for t in present if t.status == "reviewed")
         lines.append(f"{locale:8}{len(present):>5}/{total:<3}{reviewed:>10}{len(present) - reviewed:>8}")

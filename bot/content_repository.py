@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,9 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.content_files import read_library
 from bot.content_model import Item, Service, item_to_data, source_hash
 from bot.emergency import EmergencyNumbers, read_emergency
-from bot.library import Library
-from bot.models import ContentItem, ContentRevision, ContentVersion, EmergencyCountry, utcnow
+from bot.languages import read_table
+from bot.library import Library, PublishedUi
+from bot.models import ContentItem, ContentRevision, ContentVersion, EmergencyCountry, UiCatalog, utcnow
 from bot.models import Service as ServiceRow
+from bot.ui_strings import read_file_catalog
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +93,7 @@ def publish_row(row: ContentItem) -> None:
     row.published_version = row.version
 
 
-def _file_not_applied(row: ContentItem | ServiceRow | EmergencyCountry | None, digest: str) -> str | None:
+def _file_not_applied(row: ContentItem | ServiceRow | EmergencyCountry | UiCatalog | None, digest: str) -> str | None:
     """Why a file is not loaded over its row ("unchanged", or "kept_db_edit": the row was
     edited in the database since its last load), or None when it is to be loaded."""
     if row is not None and row.file_hash == digest:
@@ -100,7 +103,7 @@ def _file_not_applied(row: ContentItem | ServiceRow | EmergencyCountry | None, d
     return None
 
 
-def _mark_loaded(row: ServiceRow | EmergencyCountry, digest: str, author: str) -> None:
+def _mark_loaded(row: ServiceRow | EmergencyCountry | UiCatalog, digest: str, author: str) -> None:
     """A new version of the row, as loaded from its file now."""
     row.version += 1
     row.file_hash, row.loaded_version = digest, row.version
@@ -168,6 +171,59 @@ async def _load_emergency(session: AsyncSession, content_dir: Path, author: str,
     return changed
 
 
+def publish_ui(row: UiCatalog) -> None:
+    row.status = "published"
+    row.published = {"name": row.name, "messages": dict(row.messages)}
+    row.published_version = row.version
+
+
+async def _load_ui_catalogs(session: AsyncSession, locales_dir: Path, author: str, report: LoadReport) -> bool:
+    """locales/<code>/LC_MESSAGES/messages.po of every shipped language into ui_catalogs,
+    published (they are the reviewed defaults); a catalog edited through the API is kept."""
+    table = read_table(locales_dir)
+    rows = {r.locale: r for r in (await session.scalars(select(UiCatalog))).all()}
+    changed = False
+    for locale in table.shipped:
+        path = locales_dir / locale / "LC_MESSAGES" / "messages.po"
+        if not path.exists():
+            report.errors.append(f"locales/{locale}: no messages.po for a shipped language")
+            continue
+        try:
+            messages = read_file_catalog(locales_dir, locale)
+        except Exception as exc:  # noqa: BLE001 - a broken PO file is reported, the others load
+            report.errors.append(f"locales/{locale}/LC_MESSAGES/messages.po: {type(exc).__name__}: {exc}")
+            continue
+        name = table.names.get(locale)
+        digest = hashlib.sha256(json.dumps([name, messages], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        key = "ui:" + locale
+        row = rows.get(locale)
+        skipped = _file_not_applied(row, digest)
+        if skipped:
+            getattr(report, skipped).append(key)
+            continue
+        if row is None:
+            row = UiCatalog(locale=locale, version=0)
+            session.add(row)
+            report.added.append(key)
+        else:
+            report.updated.append(key)
+        row.name, row.messages = name, messages
+        _mark_loaded(row, digest, author)
+        publish_ui(row)
+        changed = True
+    return changed
+
+
+async def load_ui_files(sessionmaker: async_sessionmaker, locales_dir: Path,
+                        author: str = "content-load") -> LoadReport:
+    """Only the UI catalogs (a database that had content before they moved into it)."""
+    report = LoadReport()
+    async with sessionmaker() as session, session.begin():
+        if await _load_ui_catalogs(session, locales_dir, author, report):
+            await bump_revision(session)
+    return report
+
+
 async def load_emergency_files(sessionmaker: async_sessionmaker, content_dir: Path,
                                author: str = "content-load") -> LoadReport:
     """Only content/emergency (a database that had content before the table existed)."""
@@ -179,14 +235,17 @@ async def load_emergency_files(sessionmaker: async_sessionmaker, content_dir: Pa
 
 
 async def load_files(sessionmaker: async_sessionmaker, content_dir: Path,
-                     author: str = "content-load") -> LoadReport:
-    """Load content/ into the database, publishing it; never overwrite a newer database edit.
-    Emergency numbers appear in the report as `emergency:<CC>`."""
+                     author: str = "content-load", locales_dir: Path | None = None) -> LoadReport:
+    """Load content/ (and the shipped UI catalogs of locales_dir) into the database, publishing
+    it; never overwrite a newer database edit. Emergency numbers appear in the report as
+    `emergency:<CC>`, UI catalogs as `ui:<code>`."""
     files = read_library(content_dir)
     report = LoadReport(errors=list(files.errors))
     changed = False
     async with sessionmaker() as session, session.begin():
         changed = await _load_emergency(session, content_dir, author, report)
+        if locales_dir is not None:
+            changed = await _load_ui_catalogs(session, locales_dir, author, report) or changed
         rows = {r.id: r for r in (await session.scalars(select(ContentItem))).all()}
         for item_id, item in files.items.items():
             outcome = await _load_item(session, rows.get(item_id), item, files.hashes[item_id], author)
@@ -225,6 +284,11 @@ async def has_no_emergency_numbers(sessionmaker: async_sessionmaker) -> bool:
         return (await session.scalar(select(EmergencyCountry.country).limit(1))) is None
 
 
+async def has_no_ui_catalogs(sessionmaker: async_sessionmaker) -> bool:
+    async with sessionmaker() as session:
+        return (await session.scalar(select(UiCatalog.locale).limit(1))) is None
+
+
 async def current_revision(sessionmaker: async_sessionmaker) -> int:
     async with sessionmaker() as session:
         return int(await session.scalar(select(ContentRevision.revision).where(ContentRevision.id == 1)) or 0)
@@ -240,6 +304,8 @@ async def build_library(sessionmaker: async_sessionmaker) -> Library:
                                       ContentItem.status != "archived"))).all()
         srows = (await session.scalars(select(ServiceRow).where(ServiceRow.active.is_(True)))).all()
         erows = (await session.scalars(select(EmergencyCountry))).all()
+        urows = (await session.scalars(select(UiCatalog).where(UiCatalog.published.is_not(None),
+                                                               UiCatalog.status != "archived"))).all()
     items = {}
     for row in rows:
         try:
@@ -258,15 +324,20 @@ async def build_library(sessionmaker: async_sessionmaker) -> Library:
             emergency[erow.country] = EmergencyNumbers.model_validate(erow.data)
         except ValueError:
             log.error("emergency numbers of %s are invalid; not served", erow.country)
-    return Library(items=items, services=services, revision=revision, emergency=emergency)
+    ui = {row.locale: PublishedUi(row.locale, row.published_version or 0, (row.published or {}).get("name"),
+                                  dict((row.published or {}).get("messages") or {}))
+          for row in urows}
+    return Library(items=items, services=services, revision=revision, emergency=emergency, ui=ui)
 
 
 class LibraryHolder:
     """Holds the current Library and swaps in a new one when the revision counter moves."""
 
-    def __init__(self, sessionmaker: async_sessionmaker, interval: float = 2.0) -> None:
+    def __init__(self, sessionmaker: async_sessionmaker, interval: float = 2.0,
+                 on_swap: Callable[[Library], None] | None = None) -> None:
         self._sessionmaker = sessionmaker
         self._interval = interval
+        self._on_swap = on_swap
         self.library = Library()
         self._task: asyncio.Task | None = None
 
@@ -275,7 +346,10 @@ class LibraryHolder:
         revision = await current_revision(self._sessionmaker)
         if not force and revision == self.library.revision and self.library.items:
             return False
-        self.library = await build_library(self._sessionmaker)
+        library = await build_library(self._sessionmaker)
+        if self._on_swap is not None:
+            self._on_swap(library)
+        self.library = library
         return True
 
     async def _watch(self) -> None:

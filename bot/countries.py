@@ -28,7 +28,7 @@ from functools import lru_cache
 import phonenumbers
 from babel import Locale, UnknownLocaleError
 
-from bot.config import SHIPPED_LOCALES
+from bot.languages import shipped_locales
 
 # The 193 member states of the United Nations, as ISO 3166-1 alpha-2 codes.
 # Source: United Nations, "Member States", https://www.un.org/en/about-us/member-states
@@ -65,7 +65,7 @@ PICKER: tuple[str, ...] = (
 
 # Languages whose country names are matched by default: the shipped ones and those coming.
 MATCH_LOCALES: tuple[str, ...] = tuple(dict.fromkeys(
-    (*SHIPPED_LOCALES, "am", "ne", "bn", "fil", "sw", "si", "ha")))
+    (*shipped_locales(), "am", "ne", "bn", "fil", "sw", "si", "ha")))
 
 MAX_CANDIDATES = 5
 _SPELLING_CUTOFF = 0.8  # difflib ratio: "Kuwiat" is 0.83 from "kuwait"; "maid" is 0.75 from "mali"

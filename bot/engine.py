@@ -26,7 +26,7 @@ from bot.feedback import CAP_PREFIX, RATED_PREFIX, FeedbackSink
 from bot.flows import ask, country_choice, deletion, feedback, navigation, profile, support
 from bot.flows.navigation import render_item
 from bot.flows.screens import menu
-from bot.i18n import Catalogs, Translator, negotiate
+from bot.i18n import Catalogs, Translator
 from bot.library import Library
 from bot.payloads import BEFORE_LANGUAGE, Head, parse, pay
 from bot.personal_data import PersonalData
@@ -138,7 +138,7 @@ class Engine:
         else:
             store_ok = True
         session = Session.from_dict(data)
-        locale = session.locale or negotiate(event.locale_hint)
+        locale = session.locale or self.deps.catalogs.negotiate(event.locale_hint)
         if event.country_hint and not session.sim_country:
             session.sim_country = event.country_hint
         turn = Turn(event, session, self.deps.catalogs.get(locale), self._library(), self.deps)

@@ -9,6 +9,16 @@ from bot.emergency import EmergencyNumber, EmergencyNumbers, numbers_for
 from bot.search import SearchIndex
 
 
+@dataclass(frozen=True)
+class PublishedUi:
+    """One language's published UI strings (bot.ui_strings), as every bot process compiles them."""
+
+    locale: str
+    version: int
+    name: str | None
+    messages: dict = field(default_factory=dict)
+
+
 @dataclass
 class Library:
     """An immutable snapshot of what the bot may say; swapped whole when content is published."""
@@ -17,6 +27,7 @@ class Library:
     services: list[Service] = field(default_factory=list)
     revision: int = 0
     emergency: dict[str, EmergencyNumbers] = field(default_factory=dict)  # by country, from the database
+    ui: dict[str, PublishedUi] = field(default_factory=dict)  # published UI strings, by language
     _index: dict[str, SearchIndex] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -25,6 +36,10 @@ class Library:
                 index = self._index.setdefault(locale, SearchIndex())
                 index.add(item.id, [("keywords", " ".join(tr.keywords)), ("title", tr.title),
                                     ("sms", tr.sms), ("body", tr.body)])
+
+    def translated_count(self, locale: str) -> int:
+        """How many published items have a text in this language."""
+        return sum(1 for item in self.items.values() if locale in item.translations)
 
     def in_section(self, section: str, stage: str | None = None,
                    country: str | None = None) -> list[Item]:

@@ -121,6 +121,27 @@ class EmergencyCountry(Base):
     updated_by: Mapped[str] = mapped_column(String(80), default="content-load")
 
 
+class UiCatalog(Base):
+    """One language's UI strings (bot.ui_strings): a working copy edited through the admin API
+    and the published snapshot every bot process compiles in memory. Same workflow as content:
+    draft -> in_review -> published, or archived (withdrawn)."""
+
+    __tablename__ = "ui_catalogs"
+
+    locale: Mapped[str] = mapped_column(String(16), primary_key=True)
+    id = synonym("locale")  # the write sequence (admin_api/api/writes.py) names rows by id
+    name: Mapped[str | None] = mapped_column(String(80), nullable=True)  # as its speakers write it
+    messages: Mapped[dict[str, Any]] = mapped_column(JSON)  # msgid -> text or plural forms
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    published: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    published_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    file_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    loaded_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(80), default="content-load")
+
+
 class ContentRevision(Base):
     """A single counter bumped on every publish, so every running bot notices within seconds."""
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Path, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AfterValidator, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,8 +34,8 @@ from admin_api.roles import (
     Actor,
 )
 from bot.app import AppContext
-from bot.config import SHIPPED_LOCALES
 from bot.content_model import ID_PATTERN
+from bot.languages import is_language
 from bot.models import ApiKey, Organisation, utcnow
 
 _bearer = HTTPBearer(auto_error=False, description="An API key from `python -m admin_api create-key` "
@@ -141,7 +142,16 @@ ServiceId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,59}$", max_length
 CountryPath = Annotated[str, Path(pattern=r"^[A-Z]{2}$", max_length=2, description="ISO 3166-1 alpha-2 code")]
 KeyId = Annotated[int, Path(ge=1, le=MAX_VERSION)]
 VersionNo = Annotated[int, Path(ge=1, le=MAX_VERSION)]
-Locale = Literal[SHIPPED_LOCALES]  # type: ignore[valid-type]  # the shipped languages, in their order
+
+
+def _a_language(code: str) -> str:
+    if not is_language(code):
+        raise ValueError("not a language code CLDR knows (ISO 639, e.g. 'am', 'fil', 'dje')")
+    return code
+
+
+# any language CLDR knows: a CSO may translate into a language before the bot offers it
+Locale = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$"), AfterValidator(_a_language)]
 LocalePath = Annotated[Locale, Path()]
 
 Limit = Annotated[int, Query(ge=1, le=500)]

@@ -29,10 +29,10 @@ from admin_api.errors import VersionConflict
 from admin_api.roles import Actor
 from bot.app import AppContext
 from bot.content_repository import bump_revision, record_version
-from bot.models import ContentItem, EmergencyCountry, utcnow
+from bot.models import ContentItem, EmergencyCountry, UiCatalog, utcnow
 from bot.models import Service as ServiceRow
 
-Row = TypeVar("Row", ContentItem, ServiceRow, EmergencyCountry)
+Row = TypeVar("Row", ContentItem, ServiceRow, EmergencyCountry, UiCatalog)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from bot.content_model import STAGES, Item
 from bot.conversation import Choice, Reply
 from bot.flows.screens import back, country_pick, is_country, language_choice, menu
-from bot.i18n import LANGUAGE_NAMES, Translator
+from bot.i18n import Translator
 from bot.labels import RATING_LABELS, SECTION_LABELS, STAGE_LABELS
 from bot.library import Library
 from bot.payloads import SKIP, Head, pay
@@ -17,6 +17,16 @@ if TYPE_CHECKING:
 
 
 def welcome(turn: Turn) -> Reply:
+    """First contact: a short greeting in her likely language (SMS), else the language list."""
+    likely = turn.deps.catalogs.likely(turn.session.sim_country) if turn.event.locale_hint is None else None
+    if likely:
+        turn.set_locale(likely)
+        turn.session.state = "menu"
+        # TRANSLATORS: the first SMS a woman gets, guessed from her phone's country: keep it under
+        # 120 characters in every script (two SMS), and MENU and LANG as they are (both work in
+        # every language); you may add your own word after each.
+        return Reply(turn._("Hello. Free information on safe migration for women. We do not keep your number. "
+                            "Reply MENU to start, LANG for another language."), turn.locale)
     turn.session.state = "lang"
     text = "\n\n".join([
         turn._("Hello. This is a free service with information on safe migration for women: your rights, risks on the way, and where to get help."),  # noqa: E501
@@ -50,7 +60,7 @@ def language_from_text(turn: Turn, text: str) -> list[Reply]:
     """She typed a language's name or code while the language list was open."""
     wanted = text.casefold().strip()
     for loc in turn.deps.catalogs.locales:
-        name = LANGUAGE_NAMES[loc]
+        name = turn.deps.catalogs.name(loc)
         if wanted == loc or (len(wanted) >= 3 and name.casefold().startswith(wanted)):
             turn.set_locale(loc)
             return [menu(turn, turn._("Language saved."))]

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from bot.conversation import Choice, Reply
 from bot.countries import COUNTRIES, picker_page
-from bot.i18n import LANGUAGE_NAMES
 from bot.labels import SECTION_LABELS
 from bot.payloads import SKIP, Head, pay
 
@@ -42,7 +41,7 @@ def menu(turn: Turn, note: str | None = None) -> Reply:
 def language_choice(turn: Turn, text: str) -> Reply:
     """Every offered language, hers first, each in its own name."""
     order = [turn.locale] + [loc for loc in turn.deps.catalogs.locales if loc != turn.locale]
-    choices = tuple(Choice(LANGUAGE_NAMES[loc], pay(Head.LOCALE, loc)) for loc in order)
+    choices = tuple(Choice(turn.deps.catalogs.name(loc), pay(Head.LOCALE, loc)) for loc in order)
     return Reply(text, turn.locale, choices, replaces_menu=True)
 
 

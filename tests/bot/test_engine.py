@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.config import SHIPPED_LOCALES
 from bot.engine import SESSION_PREFIX
+from bot.languages import shipped_locales
 from bot.models import FeedbackRecord
 from tests.bot.conversation_driver import Woman
 
@@ -15,7 +15,7 @@ async def test_first_contact_greets_states_what_is_kept_and_offers_languages(ctx
     woman = Woman(ctx.engine, locale_hint="fr-CA")
     reply = await woman.says("bonjour")
     assert "Français" == reply.choices[0].label  # preselected from Telegram's language_code
-    assert {c.payload for c in reply.choices} == {f"l:{loc}" for loc in SHIPPED_LOCALES}
+    assert {c.payload for c in reply.choices} == {f"l:{loc}" for loc in shipped_locales()}
     assert "numéro" in reply.text  # the one-line privacy statement, in her language
 
 

@@ -7,8 +7,8 @@ import re
 import pytest
 from babel import Locale
 
-from bot.config import SHIPPED_LOCALES
 from bot.emergency import UN_MEMBER_STATES
+from bot.languages import shipped_locales
 from tests.bot.conversation_driver import Woman
 
 I_AM_IN = {"en": "I am in {}", "fr": "je suis en {}", "es": "estoy en {}", "ar": "أنا في {}", "ru": "я в {}",
@@ -21,7 +21,7 @@ def dialable_numbers(text: str) -> list[str]:
     return DIALABLE.findall(text)
 
 
-@pytest.mark.parametrize("locale", SHIPPED_LOCALES)
+@pytest.mark.parametrize("locale", shipped_locales())
 async def test_help_after_naming_any_un_member_state_gives_a_number(ctx, locale):
     names = Locale.parse(locale).territories
     missing = []

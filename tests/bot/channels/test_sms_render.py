@@ -10,11 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.channels.sms_render import choices_block, gsm, plan_reply, render_sms
-from bot.config import ROOT, SHIPPED_LOCALES
+from bot.config import ROOT
 from bot.content_files import read_library
 from bot.conversation import Choice, Reply
 from bot.engine import render_item
 from bot.i18n import catalogs_for
+from bot.languages import shipped_locales
 from bot.library import Library
 from bot.sms_encoding import encoding_of, segment_count
 from tests.bot.channels.sms_helpers import billed_segments, has_non_latin_letter, is_gsm
@@ -52,7 +53,7 @@ def test_a_short_reply_is_one_sms_and_nothing_is_paged() -> None:
     assert plan.now == ["Language saved.\n\nReply with a number:\n1 Yes\n0 Main menu"] and plan.later == []
 
 
-@pytest.mark.parametrize("locale", SHIPPED_LOCALES)
+@pytest.mark.parametrize("locale", shipped_locales())
 @pytest.mark.parametrize("cap", [1, 3])
 def test_every_item_in_every_language_fits_the_budget_and_the_right_encoding(locale, cap) -> None:
     lib = library()

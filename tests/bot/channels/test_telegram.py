@@ -26,9 +26,9 @@ from bot.app import AppContext
 from bot.channels.telegram import EDITED_NOTE, LINK_LABEL, WEBHOOK_PATH, TelegramChannel
 from bot.channels.telegram_flood import PerChatPacer
 from bot.commands import COMMANDS
-from bot.config import SHIPPED_LOCALES
 from bot.conversation import Choice, Reply
-from bot.i18n import LANGUAGE_NAMES
+from bot.i18n import language_name
+from bot.languages import shipped_locales
 from bot.models import FeedbackRecord
 from bot.web import create_app
 from tests.fakes.telegram_api import NON_TEXT, Call, FakeTelegram, callback_update, message, text_update
@@ -214,9 +214,9 @@ async def whole_conversation(rig: Rig, locale: str, chat_id: int) -> None:
     welcome = await woman.says("/start")
     assert _("Please choose your language.") in welcome
     labels = [b["text"] for b in woman.buttons()]
-    assert labels[0] == LANGUAGE_NAMES[locale] and set(labels) == set(LANGUAGE_NAMES.values())
+    assert labels[0] == language_name(locale) and set(labels) == {language_name(loc) for loc in shipped_locales()}
     edits = rig.tg.count("editMessageText", chat_id)
-    menu = await woman.presses(LANGUAGE_NAMES[locale])
+    menu = await woman.presses(language_name(locale))
     assert _("Language saved.") in menu
     assert rig.tg.count("editMessageText", chat_id) == edits + 1, "the language menu became the main menu in place"
     assert woman.out[0].method == "editMessageText"
@@ -291,13 +291,13 @@ async def test_whole_conversations_in_every_language(settings_for, store, mode, 
     async with RIGS[mode](settings_for, store) as rig:
         # six women at once: chats run concurrently, each one's updates in order
         await asyncio.gather(*(whole_conversation(rig, locale, CHAT_BASE + n)
-                               for n, locale in enumerate(SHIPPED_LOCALES)))
+                               for n, locale in enumerate(shipped_locales())))
         # each deleted her data at the end: nothing of theirs is left (ratings, caps, sessions)
         assert await personal_keys(rig.ctx.store) == []
         # privacy: neither a chat id nor anything typed is kept or logged
         kept = await rig.store_text()
         logged = caplog.text
-        for n in range(len(SHIPPED_LOCALES)):
+        for n in range(len(shipped_locales())):
             assert str(CHAT_BASE + n) not in kept
             assert str(CHAT_BASE + n) not in logged
         assert TYPED not in kept and TYPED not in logged and "/nonsense" not in logged
@@ -319,8 +319,8 @@ async def test_commands_are_registered_in_every_language(settings_for, store) ->
     async with polling_rig(settings_for, store) as rig:
         calls = rig.tg.of("setMyCommands")
         by_lang = {c.params.get("language_code"): c.params["commands"] for c in calls}
-        assert set(by_lang) == {None, *SHIPPED_LOCALES}
-        for locale in SHIPPED_LOCALES:
+        assert set(by_lang) == {None, *shipped_locales()}
+        for locale in shipped_locales():
             t = rig.ctx.catalogs.get(locale)
             assert [(c["command"], c["description"]) for c in by_lang[locale]] == [
                 (c.name, t.gettext(c.description)) for c in COMMANDS]

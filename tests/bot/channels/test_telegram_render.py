@@ -7,11 +7,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.channels.telegram_render import CALLBACK_DATA_LIMIT, TEXT_LIMIT, is_button_url, keyboard, render, split_text, utf16_len
-from bot.config import ROOT, SHIPPED_LOCALES
+from bot.config import ROOT
 from bot.content_files import read_library
 from bot.conversation import Choice, Reply
 from bot.engine import render_item
 from bot.i18n import catalogs_for
+from bot.languages import shipped_locales
 from bot.library import Library
 
 
@@ -122,7 +123,7 @@ def test_split_loses_nothing_but_whitespace_at_cuts(pieces, limit) -> None:
     assert squeeze("".join(parts)) == squeeze(text)
 
 
-@pytest.mark.parametrize("locale", SHIPPED_LOCALES)
+@pytest.mark.parametrize("locale", shipped_locales())
 def test_every_item_in_every_language_renders_within_telegrams_limits(locale) -> None:
     files = read_library(ROOT / "content")
     lib = Library(items=files.items, services=list(files.services.values()))
