@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bot.languages import shipped_locales
 from bot.content_files import FileLibrary
 from bot.emergency import EmergencyNumbers, missing_member_states
+from bot.languages import shipped_locales
 
 
 def coverage(lib: FileLibrary) -> str:

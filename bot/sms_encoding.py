@@ -157,6 +157,9 @@ _REPLACEMENTS["\u2026"] = "..."
 # Latin letters with no canonical decomposition to strip
 _REPLACEMENTS.update({"đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ı": "i", "ħ": "h", "Ħ": "H",
                       "ŧ": "t", "Ŧ": "T", "œ": "oe", "Œ": "OE"})
+# Hausa's hooked letters and glottal apostrophe, as Hausa speakers write them on phones (b d k y ')
+_REPLACEMENTS.update({"ɓ": "b", "Ɓ": "B", "ɗ": "d", "Ɗ": "D", "ƙ": "k", "Ƙ": "K", "ƴ": "y", "Ƴ": "Y",
+                      "ʼ": "'"})
 
 
 def _is_latin_letter(char: str) -> bool:

@@ -23,6 +23,9 @@ from babel.messages.pofile import read_po, write_po
 from babel.support import Translations
 
 Messages = dict[str, str | list[str]]
+PO_HEADER = ("# The safe-migration bot's UI strings, from its admin API (GET /api/v1/ui-strings/<code>/po).\n"
+             "# Translate each msgstr in plain words; keep {placeholders} and the words in CAPITALS she types.\n"
+             "# Send it back with PUT /api/v1/ui-strings/<code>/po: a reviewer then publishes it.")
 PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}|%\([A-Za-z_]+\)[sd]")
 
 
@@ -87,7 +90,7 @@ def parse_po(data: bytes, locale: str) -> Messages:
 def to_po(messages: Messages, locale: str, template: dict[str, TemplateEntry], name: str = "") -> bytes:
     """The template filled with a language's strings: for translators' own tools (Poedit, Weblate...)."""
     catalog = _catalog(locale, plural_forms(messages, locale), project="safe-migration-bot",
-                       language_team=name or None)
+                       language_team=name or None, header_comment=PO_HEADER)
     for entry in template.values():
         have = messages.get(entry.msgid)
         if entry.plural:

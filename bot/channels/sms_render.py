@@ -84,6 +84,39 @@ def _needs_zero(reply: Reply) -> bool:
     return not any(p.startswith(pay(Head.LOCALE, "")) or p == Head.START for p in payloads)
 
 
+def _is_language_list(reply: Reply) -> bool:
+    return bool(reply.choices) and all(c.payload.startswith(pay(Head.LOCALE, "")) for c in reply.choices)
+
+
+def _language_pages(body: str, reply: Reply, t: Translator, max_segments: int) -> list[str]:
+    """A language list too long for one page: her text whole on the first page, then the
+    numbered names page by page, never cutting a line, and a new page where a name would turn
+    a GSM-7 page into UCS-2 (a Latin-script page is never billed as UCS-2 for another script's
+    name). Numbers are positions in the whole list, so any of them works from any page."""
+    suffix = gsm(more_suffix(t))
+    lines = [f"{n} {_label(c.label)}" for n, c in enumerate(reply.choices, start=1)]
+    header = t.gettext("Reply with a number:")
+    pages: list[str] = []
+    current = [gsm(body.strip()) + "\n", header]  # a blank line between her text and the list
+    if segment_count(gsm("\n".join([*current, lines[0]])) + suffix) > max_segments:
+        # her text leaves no room for a name: it goes alone (paged if long), the list after it
+        pages = _pages(body, t, max_segments)
+        pages[-1] += suffix
+        current = [header]
+    shown = 0  # choice lines on the current page
+    for line in lines:
+        candidate = gsm("\n".join([*current, line]))
+        grows_to_ucs2 = encoding_of(gsm("\n".join(current))) == "GSM-7" and encoding_of(candidate) == "UCS-2"
+        if segment_count(candidate + suffix) <= max_segments and not (grows_to_ucs2 and shown):
+            current.append(line)
+            shown += 1
+            continue
+        pages.append(gsm("\n".join(current)) + suffix)
+        current, shown = [line], 1
+    pages.append(gsm("\n".join(current)))
+    return pages
+
+
 def choices_block(reply: Reply, t: Translator) -> str:
     """'Reply with a number:' and one numbered line per choice; 0 is always the menu.
 
@@ -121,7 +154,7 @@ def _pages(text: str, t: Translator, max_segments: int) -> list[str]:
     return out
 
 
-def _layout(body: str, block: str, t: Translator, max_segments: int) -> list[str]:
+def _layout(body: str, block: str, t: Translator, max_segments: int, reply: Reply) -> list[str]:
     """Pages of a body followed by its numbered choices.
 
     All on one page when it fits. Otherwise, when the choices take at most CHOICES_SHARE of
@@ -129,6 +162,8 @@ def _layout(body: str, block: str, t: Translator, max_segments: int) -> list[str
     topic list) under as much of the body as fits, and the body goes on page by page on MORE.
     Else body and choices are paged together, the choices on the last pages.
     """
+    if block and _is_language_list(reply):
+        return _language_pages(body, reply, t, max_segments)
     whole = gsm(_join(body, block))
     if segment_count(whole) <= max_segments:
         return [whole]
@@ -157,9 +192,9 @@ def plan_reply(reply: Reply, t: Translator, max_segments: int) -> SmsPlan:
         if segment_count(gsm(_join(alone, block))) > max_segments >= segment_count(alone):
             # the short text whole rather than cut for the choices: they end the full text
             return SmsPlan(now=[alone], later=full)
-        first = _layout(_join(reply.short, hint), block, t, max_segments)
+        first = _layout(_join(reply.short, hint), block, t, max_segments, reply)
         return SmsPlan(now=first[:1], later=first[1:] + full)
-    pages = _layout(reply.text, block, t, max_segments)
+    pages = _layout(reply.text, block, t, max_segments, reply)
     return SmsPlan(now=pages[:1], later=pages[1:])
 
 

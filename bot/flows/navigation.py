@@ -17,10 +17,11 @@ if TYPE_CHECKING:
 
 
 def welcome(turn: Turn) -> Reply:
-    """First contact: a short greeting in her likely language (SMS), else the language list."""
-    likely = turn.deps.catalogs.likely(turn.session.sim_country) if turn.event.locale_hint is None else None
-    if likely:
-        turn.set_locale(likely)
+    """First contact. With no language from her app (SMS): a short greeting in the language her
+    number's country suggests, or the deployment's default, with LANG to change it. With one
+    (Telegram): the language list, hers first, under what this service is and keeps."""
+    if turn.event.locale_hint is None:
+        turn.set_locale(turn.deps.catalogs.likely(turn.session.sim_country) or turn.deps.catalogs.negotiate(None))
         turn.session.state = "menu"
         # TRANSLATORS: the first SMS a woman gets, guessed from her phone's country: keep it under
         # 120 characters in every script (two SMS), and MENU and LANG as they are (both work in

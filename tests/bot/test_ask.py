@@ -44,7 +44,7 @@ async def _ready(ctx, locale: str = "en", **kw) -> Asker:
     await add_org(ctx, "Kenya CSO", ["KE"], **kw)
     woman = Asker(ctx.engine, **({"address": kw["address"]} if "address" in kw else {}))
     await woman.says("hello")
-    await woman.picks({"en": "English", "fr": "Français", "ar": "العربية"}[locale])
+    await woman.picks(f"l:{locale}")
     await woman.picks("co:KE")  # "I am in Kenya": the question goes to an organisation there
     return woman
 

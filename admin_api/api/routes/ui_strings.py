@@ -27,7 +27,7 @@ from admin_api.audit import audit
 from admin_api.errors import field_error, not_found
 from admin_api.roles import Actor
 from bot.content_repository import bump_revision, publish_ui
-from bot.i18n import SOURCE_LOCALE, LanguageState
+from bot.i18n import SOURCE_LOCALE, Catalogs, LanguageState
 from bot.models import UiCatalog
 from bot.ui_strings import PLURAL_FORMS, Messages, missing, parse_po, problems, to_po, translated_count
 
@@ -133,7 +133,11 @@ async def _write(locale: str, messages: Messages, name: str | None, version: int
 @router.get("", response_model=list[LanguageOut])
 async def list_languages(actor: Reader, session: SessionDep, ctx: CtxDep) -> list[LanguageOut]:
     """Every language with UI strings, where it stands, and whether the bot offers it now."""
-    catalogs = ctx.catalogs
+    return await language_overview(session, ctx.catalogs)
+
+
+async def language_overview(session: AsyncSession, catalogs: Catalogs) -> list[LanguageOut]:
+    """The running bot's view (offered or not, and why) joined with the working copies."""
     states: dict[str, LanguageState] = {s.locale: s for s in catalogs.states}
     rows = {r.locale: r for r in (await session.scalars(select(UiCatalog).order_by(UiCatalog.locale))).all()}
     order = [s.locale for s in catalogs.states] + [loc for loc in rows if loc not in states]
@@ -270,9 +274,12 @@ async def archive_ui_strings(locale: LocalePath, actor: Reviewer, writer: Writer
 
 @router.delete("/{locale}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_ui_strings(locale: LocalePath, actor: Reviewer, session: SessionDep, ctx: CtxDep) -> Response:
-    """Delete a language's strings: the bot withdraws it at once. (A shipped language comes back
-    from locales/ with `content load`; archive it to keep it withdrawn.)"""
-    row = await load_catalog(session, actor, locale)
+    """Delete a language's strings: the bot withdraws it at once (204 also when there were none:
+    deleting is idempotent). A shipped language comes back from locales/ with `content load`;
+    archive it to keep it withdrawn."""
+    row = await session.get(UiCatalog, locale)
+    if row is None:
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
     audit(session, actor, "ui_strings.delete", WHAT, locale, {"version": row.version})
     await session.delete(row)
     await bump_revision(session)

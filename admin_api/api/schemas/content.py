@@ -7,7 +7,7 @@ responses are built from a database row with `ItemOut.of` and `ItemSummary.of`.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -112,11 +112,14 @@ class TranslationStatusOut(BaseModel):
 
 
 class OutdatedOut(BaseModel):
+    kind: Literal["item", "language"] = Field(
+        default="item", description="an item's text, or a language the bot does not offer yet (item_id empty)")
     item_id: str
     locale: str
     state: TranslationState
     outdated: bool
     title: str
+    needs: list[str] = Field(default_factory=list, description="language rows: what it needs before the bot offers it")
 
 
 class VersionOut(BaseModel):

@@ -26,9 +26,9 @@ from twilio.request_validator import RequestValidator
 
 from bot.app import AppContext
 from bot.channels.sms import SmsChannel
-from bot.languages import shipped_locales
+from bot.i18n import language_name
 from bot.models import Base
-from bot.sms_encoding import GSM7_BASIC, GSM7_EXTENSION
+from bot.sms_encoding import GSM7_BASIC, GSM7_EXTENSION, to_gsm
 from tests.fakes.sms_gateways import FakeGateways
 from tests.support import store_text
 
@@ -225,17 +225,30 @@ async def close_rig(rig: Rig) -> None:
 
 # -- a whole conversation --------------------------------------------------------------------
 
-def check_outgoing(rig: Rig, texts: list[str], locale: str) -> None:
+def check_outgoing(rig: Rig, texts: list[str], locale: str | None) -> None:
     """Every SMS within the segment cap; Latin-script ones GSM-7 unless they carry a letter
-    of another script (the language list); Arabic and Russian UCS-2."""
+    of another script (the language list); Arabic and Russian UCS-2. (locale None: before she
+    chose one, only the cap.)"""
     cap = rig.ctx.settings.sms_max_segments
     for text in texts:
         assert text.strip()
         assert billed_segments(text) <= cap, (locale, billed_segments(text), text)
-        if locale in ("ar", "ru"):
+        if locale is None:
+            continue
+        if locale in ("ar", "ru", "am", "ne", "bn", "si"):
             assert not is_gsm(text) or text.isascii()
         elif not has_non_latin_letter(text):
             assert is_gsm(text), (locale, [c for c in text if not is_gsm(c)], text)
+
+
+def language_number(rig: Rig, listing: str, locale: str) -> str:
+    """Her language's number in an SMS language list, whichever page shows it: the list is the
+    language on line 1, then every other offered language in order."""
+    first = next((line[2:].strip() for line in listing.splitlines() if line.startswith("1 ")), None)
+    top = next((loc for loc in rig.ctx.catalogs.locales if first in (language_name(loc), to_gsm(language_name(loc)))),
+               rig.ctx.catalogs.default)
+    order = [top] + [loc for loc in rig.ctx.catalogs.locales if loc != top]
+    return str(order.index(locale) + 1)
 
 
 def _start(rig: Rig, locale: str, message: str, n: int = 14) -> str:
@@ -253,16 +266,17 @@ async def whole_conversation(rig: Rig, gateway: str, locale: str, phone: str) ->
     def kw(kind: str) -> str:
         return keywords.words(kind, locale)[0].upper()
 
-    async def say(text: str) -> str:
+    async def say(text: str, checked_as: str | None = locale) -> str:
         texts = await rig.say(gateway, phone, text)
         assert texts, (gateway, locale, text)
-        check_outgoing(rig, texts, locale)
+        check_outgoing(rig, texts, checked_as)
         return "\n".join(texts)
 
-    welcome = await say("Hello")
-    assert "1 English" in welcome and "Reply with a number" in welcome
-    number = shipped_locales().index(locale) + 1
-    menu = await say(str(number))
+    greeting = await say("Hello", None)  # in the language of her number's country, or the default
+    assert "LANG" in greeting and "\n1 " not in greeting
+    welcome = await say("LANG", None)
+    assert "\n1 " in welcome
+    menu = await say(language_number(rig, welcome, locale))
     assert _start(rig, locale, "Language saved.") in menu
     assert _start(rig, locale, "Reply with a number:", 8) in menu
     assert "1 " + _start(rig, locale, "Know your rights", 6) in menu

@@ -22,7 +22,8 @@ async def test_help_by_sms_after_naming_any_un_member_state(rig, locale):
     failures = []
     for n, code in enumerate(sorted(UN_MEMBER_STATES)):
         phone = f"+4477009{shipped_locales().index(locale)}{n:04d}"
-        await rig.twilio(phone, "hello")
+        await rig.twilio(phone, "hello")  # the greeting, in English: a number with no country
+        await rig.twilio(phone, "LANG")
         await rig.twilio(phone, str(shipped_locales().index(locale) + 1))
         said = "\n".join(await rig.twilio(phone, I_AM_IN[locale].format(t.country(code))))
         choice = _numbered(said).get(t.country(code))

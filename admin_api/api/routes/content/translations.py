@@ -7,8 +7,9 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from admin_api.api.common import Versioned
-from admin_api.api.deps import Editor, IfMatch, ItemId, Locale, LocalePath, Reader, Reviewer, SessionDep
+from admin_api.api.deps import CtxDep, Editor, IfMatch, ItemId, Locale, LocalePath, Reader, Reviewer, SessionDep
 from admin_api.api.routes.content.shared import ITEM, as_draft, load_item, validated
+from admin_api.api.routes.ui_strings import language_overview
 from admin_api.api.schemas.content import ItemOut, OutdatedOut, TranslationIn, TranslationStatusOut
 from admin_api.api.writes import Edit, WriterDep
 from admin_api.content_ops import english_hash, put_translation, translation_states, working_data
@@ -68,12 +69,18 @@ async def item_translation_status(item_id: ItemId, actor: Reader, session: Sessi
 
 
 @router.get("/translations/todo", response_model=list[OutdatedOut])
-async def translations_todo(actor: Reader, session: SessionDep, locale: Locale | None = None,
+async def translations_todo(actor: Reader, session: SessionDep, ctx: CtxDep, locale: Locale | None = None,
                             include_needs_review: bool = False) -> list[OutdatedOut]:
-    """What translators should do next: missing and outdated texts (and unreviewed ones on request)."""
+    """What translators should do next: first each language the bot does not offer yet, with what
+    it still needs (the rule: every UI string translated and published, at least
+    LANGUAGE_MIN_ITEMS published items in it, and LANGUAGES allowing it); then missing and
+    outdated texts of items (and unreviewed ones on request)."""
     rows = (await session.scalars(select(ContentItem).where(ContentItem.status != "archived")
                                   .order_by(ContentItem.id))).all()
-    out = []
+    out = [OutdatedOut(kind="language", item_id="", locale=s.locale, state="missing", outdated=False,
+                       title=f"{s.name}: not offered yet", needs=s.needs)
+           for s in await language_overview(session, ctx.catalogs)
+           if not s.offered and (locale is None or s.locale == locale)]
     for row in rows:
         if not actor.may_touch_countries(row.countries or []):
             continue

@@ -50,10 +50,11 @@ async def test_whatsapp_senders_are_their_own_channel_and_retries_are_answered_o
     first = await rig.twilio("+447700900200", "hello", sid="SM" + "1" * 32)
     assert first
     assert await rig.twilio("+447700900200", "hello", sid="SM" + "1" * 32) == []
-    assert "1 English" in (await rig.twilio("+447700900300", "hi", whatsapp=True))[0]
+    assert "Reply MENU to start, LANG" in (await rig.twilio("+447700900300", "hi", whatsapp=True))[0]
+    await rig.twilio("+447700900300", "LANG", whatsapp=True)
     await rig.twilio("+447700900300", "2", whatsapp=True)  # French on WhatsApp
     sms = await rig.twilio("+447700900300", "hi")  # the same number by SMS starts afresh
-    assert "1 English" in sms[0]
+    assert "Reply MENU to start, LANG" in sms[0]
     wa_key = rig.ctx.user_keys.key("whatsapp", "+447700900300")
     assert (await rig.ctx.store.get("s:" + wa_key))["locale"] == "fr"
     stop = await rig.twilio("+447700900300", "STOP", whatsapp=True)

@@ -40,7 +40,7 @@ def _say(text, **kw):
 
 
 CASES = [
-    Case("a first message gets the welcome and the languages", _say("hello"), 200, "1 English"),
+    Case("a first message gets the short greeting", _say("hello"), 200, "Reply MENU to start, LANG"),
     Case("a forged signature is refused", lambda r: r.twilio_post(r.twilio_params(PHONE, "hi"), signature="Zm9yZ2Vk"),
          403, keeps_nothing=True),
     Case("a missing signature is refused", lambda r: r.twilio_post(r.twilio_params(PHONE, "hi"), signature=""),
@@ -60,7 +60,7 @@ CASES = [
     Case("HELP after STOP still gets the emergency contacts", _say("HELP"), 200, "emergency",
          before=(_say("hello"), _say("STOP"))),
     Case("anything else after STOP gets nothing", _say("1"), 200, before=(_say("hello"), _say("STOP"))),
-    Case("START after STOP resumes", _say("START"), 200, "1 English", before=(_say("hello"), _say("STOP"))),
+    Case("START after STOP resumes", _say("START"), 200, "1 Know your rights", before=(_say("hello"), _say("STOP"))),
 ]
 
 
