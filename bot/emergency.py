@@ -46,7 +46,7 @@ KNOWN_COUNTRIES: frozenset[str] = UN_MEMBER_STATES | TERRITORIES
 
 # Digits, spaces, '-' and one leading '+'; at least two digits.
 NUMBER_PATTERN = r"^\+?[0-9](?:[0-9 \-]*[0-9])?$"
-_LOCALE = re.compile(r"^[a-z]{2}$")
+_LOCALE = re.compile(r"^[a-z]{2,3}$")
 
 
 class EmergencyNumber(BaseModel):

@@ -8,7 +8,9 @@ import re
 
 import pytest
 
+from bot import keywords
 from bot.languages import shipped_locales
+from bot.sms_encoding import to_gsm
 from tests.bot.channels.sms_helpers import check_outgoing, language_number
 from tests.bot.channels.test_telegram import Person, webhook_rig
 from tests.bot.test_menu_walk import _english_ui_strings, _leaked_english, _without
@@ -74,6 +76,7 @@ async def test_sms_crawl_of_every_menu_path(rig, locale) -> None:
     await rig.twilio(phone, language_number(rig, "\n".join(await rig.twilio(phone, "LANG")), locale))
     problems: list[str] = []
     visited = 0
+    more = to_gsm(keywords.words("more", locale)[0].upper())
 
     async def visit(path: tuple[str, ...]) -> str:
         nonlocal visited
@@ -83,7 +86,8 @@ async def test_sms_crawl_of_every_menu_path(rig, locale) -> None:
             texts = await rig.twilio(phone, number)
         check_outgoing(rig, texts, locale)
         text = "\n".join(texts)
-        if not texts or not (_NUMBERED.search(text) or "MENU" in text.upper()):
+        ways_on = (_NUMBERED.search(text), "MENU" in text.upper(), more in to_gsm(text).upper())
+        if not texts or not any(ways_on):  # a numbered choice, MENU, or MORE for the rest
             problems.append(f"dead end after {path}")
         leaked = _leaks(rig.ctx, locale, text, english)
         if leaked:
