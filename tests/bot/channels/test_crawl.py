@@ -9,6 +9,7 @@ import re
 import pytest
 
 from bot import keywords
+from bot.channels.sms_render import more_suffix
 from bot.languages import shipped_locales
 from bot.sms_encoding import to_gsm
 from tests.bot.channels.sms_helpers import check_outgoing, language_number
@@ -77,6 +78,7 @@ async def test_sms_crawl_of_every_menu_path(rig, locale) -> None:
     problems: list[str] = []
     visited = 0
     more = to_gsm(keywords.words("more", locale)[0].upper())
+    suffix = to_gsm(more_suffix(rig.ctx.catalogs.get(locale))).strip()
 
     async def visit(path: tuple[str, ...]) -> str:
         nonlocal visited
@@ -84,6 +86,10 @@ async def test_sms_crawl_of_every_menu_path(rig, locale) -> None:
         texts = await rig.twilio(phone, "MENU")
         for number in path:
             texts = await rig.twilio(phone, number)
+        for _ in range(12):  # a long reply goes on by MORE: the whole of it, every number in it
+            if not texts or not to_gsm(texts[-1]).rstrip().endswith(suffix):
+                break
+            texts = texts + await rig.twilio(phone, more)
         check_outgoing(rig, texts, locale)
         text = "\n".join(texts)
         ways_on = (_NUMBERED.search(text), "MENU" in text.upper(), more in to_gsm(text).upper())
