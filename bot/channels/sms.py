@@ -44,7 +44,6 @@ from bot.channels.gateway import Gateway, GatewayHttp, Inbound, Malformed, Parts
 from bot.channels.gateways import gateway_classes
 from bot.channels.sms_render import gsm, keyword, plan_sms
 from bot.conversation import Event
-from bot.countries import country_from_phone
 from bot.http_body import BodyTooLarge, read_body
 from bot.models import OptOut
 from bot.payloads import Head
@@ -179,7 +178,7 @@ class SmsCore:
 
     def _fallback(self, inbound: Inbound) -> list[str]:
         """From memory: emergency numbers for an emergency word, else a short 'try again'."""
-        reply = self.ctx.fallback.reply(inbound.text, country=country_from_phone(inbound.phone))
+        reply = self.ctx.fallback.reply(inbound.text, country=inbound.country)
         return plan_sms([reply], self.ctx.catalogs.get, self.settings.sms_max_segments).now
 
     # -- exactly once ------------------------------------------------------------------
@@ -256,7 +255,7 @@ class SmsCore:
             await self.store.set(WHATSAPP_PREFIX + user_key, {"open": True}, WHATSAPP_WINDOW)
         event_id = self.ctx.user_keys.key("event", f"{inbound.gateway}:{inbound.message_id}") if inbound.message_id else None
         event = Event(inbound.channel, user_key, text=inbound.text, unsupported=inbound.unsupported,
-                      country_hint=country_from_phone(inbound.phone), event_id=event_id,
+                      country_hint=inbound.country, event_id=event_id,
                       reply_to=reply_address(inbound))
         if await self.is_opted_out(user_key):
             folded = " ".join(text.casefold().split())
