@@ -359,14 +359,20 @@ class SmsChannel:
             self._mount(gateway)
 
     def _mount(self, gateway: Gateway) -> None:
+        for path in gateway.paths:
+            self._route(gateway, path)
+
+    def _route(self, gateway: Gateway, path: str) -> None:
+        """A plain route: the webhook reads its own body and answers its own Response, so
+        FastAPI's parameter solving would only cost time on every message."""
         async def webhook(request: Request) -> Response:
+            # the route template the metrics label by (FastAPI sets it for its own routes only)
+            request.scope["route"] = route
             return await self.core.webhook(gateway, request)
 
         webhook.__name__ = f"{gateway.name}_webhook"
-        for path in gateway.paths:
-            # a plain route: the webhook reads its own body and answers its own Response, so
-            # FastAPI's parameter solving and serialisation would only cost time on every message
-            self.router.add_route(path, webhook, methods=list(gateway.methods), include_in_schema=False)
+        self.router.add_route(path, webhook, methods=list(gateway.methods), include_in_schema=False)
+        route = self.router.routes[-1]
 
     async def start(self) -> None:
         return None
