@@ -280,15 +280,33 @@ def _longest_fit(rest: str, fits, bound: int) -> int:  # type: ignore[no-untyped
     return next(p for p in range(bound, 0, -1) if fits(p))  # one grapheme bigger than a page
 
 
+def _counted_fit(rest: str, bound: int, max_segments: int, suffix: str):  # type: ignore[no-untyped-def]
+    """fits(p): does the page rest[:p] (right-stripped) + suffix stay within max_segments?
+
+    When every possible page has the same encoding and one unit per code point (all GSM-7
+    without extension characters, or a UCS-2 suffix and no surrogate pairs), the count is
+    plain arithmetic on the page's length; otherwise each page is counted in full."""
+    whole = rest[: bound + 1] + suffix
+    encoding = encoding_of(whole)
+    plain = _units(whole, encoding) == len(whole) and (encoding == "GSM-7" or encoding_of(suffix) == "UCS-2")
+    if not plain:
+        return lambda p: segment_count(rest[:p].rstrip() + suffix) <= max_segments
+    single, part = _SINGLE_LIMIT[encoding], _PART_LIMIT[encoding]
+    most = single if max_segments == 1 else part * max_segments
+
+    def fits(p: int) -> bool:
+        return len(rest[:p].rstrip()) + len(suffix) <= most
+
+    return fits
+
+
 def cut_point(rest: str, max_segments: int, suffix: str) -> int:
     """Where to end the next page of rest: the latest paragraph, line or sentence break that
     still fills at least half a page, else the latest word break, else a hard cut."""
 
-    def fits(p: int) -> bool:
-        return segment_count(rest[:p].rstrip() + suffix) <= max_segments
-
     # a page can't hold more code points than its best-case units (every char >= 1 unit)
     bound = min(len(rest) - 1, 160 if max_segments == 1 else 153 * max_segments)
+    fits = _counted_fit(rest, bound, max_segments, suffix)
     longest = _longest_fit(rest, fits, bound)
 
     for pattern, at_end in ((_PARAGRAPH, False), (_LINE, False), (_SENTENCE, True)):
