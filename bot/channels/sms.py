@@ -338,6 +338,8 @@ class SmsCore:
     async def _turn(self, event: Event, visit: Visit) -> list[str]:
         result = await self.ctx.engine.handle(
             event, session_data=visit.known.get(self.ctx.engine.session_key(visit.user_key)), writes=visit.writes)
+        if result.forgotten:  # she just deleted her data: nothing queued may write it back
+            visit.writes.clear()
         if not result.replies:
             return []
         plan = plan_sms(result.replies, self.ctx.catalogs.get, self.settings.sms_max_segments)
