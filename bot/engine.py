@@ -37,6 +37,7 @@ __all__ = ["Deps", "Engine", "Turn", "clean_text", "render_item"]
 log = logging.getLogger(__name__)
 
 SESSION_PREFIX = "s:"
+UNREAD: Any = object()  # Engine.handle: the channel has not read her session for us
 STORE_ERRORS = (RedisError, OSError, TimeoutError)  # the session store failed, not the turn
 SHORT_TEXT_WORDS = 5  # up to this many words, a near country name is asked about before searching
 MAX_INPUT = 1000  # characters of a message we look at; the rest is ignored, not an error
@@ -127,16 +128,16 @@ class Engine:
 
     # -- entry points -----------------------------------------------------------------
 
-    async def handle(self, event: Event) -> TurnResult:
+    async def handle(self, event: Event, *, session_data: Any = UNREAD,
+                     writes: list[tuple[str, dict[str, Any] | None, int]] | None = None) -> TurnResult:
         """One turn. Never raises: the session survives errors, and when the session store
-        itself is down she still gets an answer (HELP included), from a fresh session."""
-        try:
-            data = await self._store.get(SESSION_PREFIX + event.user_key)
-        except Exception as exc:
-            log.error("engine: session store unavailable (%s); answering without it", type(exc).__name__)
-            data, store_ok = None, False
-        else:
-            store_ok = True
+        itself is down she still gets an answer (HELP included), from a fresh session.
+
+        A channel that has already read her session (`session_data`, read with
+        `session_key`, None when there is none) saves the store a round trip; with `writes`
+        the session to save is appended there (key, value, ttl) for the channel to write
+        together with its own keys, instead of being saved here."""
+        data, store_ok = (session_data, True) if session_data is not UNREAD else await self._read(event.user_key)
         session = Session.from_dict(data)
         locale = session.locale or self.deps.catalogs.negotiate(event.locale_hint)
         if event.country_hint and not session.sim_country:
@@ -155,11 +156,31 @@ class Engine:
         if replies:
             turn.session.choices = [c.payload for c in replies[-1].choices]
         if store_ok:
-            try:
-                await self._store.set(SESSION_PREFIX + event.user_key, turn.session.to_dict(), self._ttl)
-            except Exception as exc:
-                log.error("engine: session not saved (%s)", type(exc).__name__)
+            await self._save(event.user_key, turn.session, writes)
         return TurnResult(replies, turn.locale)
+
+    async def _read(self, user_key: str) -> tuple[dict[str, Any] | None, bool]:
+        """Her stored session, and whether the store answered."""
+        try:
+            return await self._store.get(SESSION_PREFIX + user_key), True
+        except Exception as exc:
+            log.error("engine: session store unavailable (%s); answering without it", type(exc).__name__)
+            return None, False
+
+    async def _save(self, user_key: str, session: Session,
+                    writes: list[tuple[str, dict[str, Any] | None, int]] | None) -> None:
+        if writes is not None:
+            writes.append((SESSION_PREFIX + user_key, session.to_dict(), self._ttl))
+            return
+        try:
+            await self._store.set(SESSION_PREFIX + user_key, session.to_dict(), self._ttl)
+        except Exception as exc:
+            log.error("engine: session not saved (%s)", type(exc).__name__)
+
+    @staticmethod
+    def session_key(user_key: str) -> str:
+        """Where her session is kept in the store."""
+        return SESSION_PREFIX + user_key
 
     async def locale_of(self, user_key: str) -> str | None:
         """Her chosen language, for messages a channel writes itself (STOP, MORE)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -34,6 +35,14 @@ class SessionStore(Protocol):
         """Set one field of a small hash unless it is there; True if it was set now."""
         ...
     async def hgetall(self, key: str) -> dict[str, str]: ...
+    async def claim_and_get(self, key: str | None, ttl: int, *keys: str) -> tuple[bool, list[dict[str, Any] | None]]:
+        """first_time(key, ttl) (True without a key) and the values of `keys` as they are right
+        after it: one round trip on Redis for what a webhook reads before its turn."""
+        ...
+    async def write(self, ops: Sequence[tuple[str, dict[str, Any] | None, int]]) -> None:
+        """(key, value, ttl) sets and (key, None, _) deletes, in order: one round trip on Redis
+        (MULTI/EXEC, all or nothing) for what a webhook writes after its turn."""
+        ...
     async def hexists(self, key: str, field: str) -> bool: ...
     async def hdel(self, key: str, *fields: str) -> None: ...
     async def close(self) -> None: ...
@@ -120,6 +129,17 @@ class MemoryStore:
             self._data[key] = (self._data[key][0], json.dumps(data))
         else:
             self._data.pop(key, None)
+
+    async def claim_and_get(self, key: str | None, ttl: int, *keys: str) -> tuple[bool, list[dict[str, Any] | None]]:
+        claimed = True if key is None else await self.first_time(key, ttl)
+        return claimed, [await self.get(k) for k in keys]
+
+    async def write(self, ops: Sequence[tuple[str, dict[str, Any] | None, int]]) -> None:
+        for key, value, ttl in ops:
+            if value is None:
+                await self.delete(key)
+            else:
+                await self.set(key, value, ttl)
 
     def keys(self) -> list[str]:
         """Every live key (tests: what is kept about whom)."""
@@ -218,6 +238,30 @@ class RedisStore:
     async def hdel(self, key: str, *fields: str) -> None:
         if fields:
             await self._redis.hdel(self._prefix + key, *fields)
+
+    async def claim_and_get(self, key: str | None, ttl: int, *keys: str) -> tuple[bool, list[dict[str, Any] | None]]:
+        if key is None and not keys:
+            return True, []
+        pipe = self._redis.pipeline(transaction=True)
+        if key is not None:
+            pipe.set(self._prefix + key, "1", ex=ttl, nx=True)
+        if keys:
+            pipe.mget([self._prefix + k for k in keys])
+        results = await pipe.execute()
+        claimed = True if key is None else bool(results[0])
+        raws = results[-1] if keys else []
+        return claimed, [None if raw is None else json.loads(raw) for raw in raws]
+
+    async def write(self, ops: Sequence[tuple[str, dict[str, Any] | None, int]]) -> None:
+        if not ops:
+            return
+        pipe = self._redis.pipeline(transaction=True)
+        for key, value, ttl in ops:
+            if value is None:
+                pipe.delete(self._prefix + key)
+            else:
+                pipe.set(self._prefix + key, json.dumps(value, separators=(",", ":")), ex=ttl)
+        await pipe.execute()
 
     async def ping(self) -> bool:
         return bool(await self._redis.ping())

@@ -14,6 +14,7 @@ Portuguese, Indian scripts) are deliberately not used: carrier support is patchy
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -71,7 +72,7 @@ class SmsInfo:
 
 def encoding_of(text: str) -> Encoding:
     """GSM-7 when every character is in the GSM 03.38 tables, else UCS-2 for the whole text."""
-    return "GSM-7" if all(c in _GSM7_ALL for c in text) else "UCS-2"
+    return "GSM-7" if _GSM7_ALL.issuperset(text) else "UCS-2"
 
 
 def _cost(char: str, encoding: Encoding) -> int:
@@ -81,14 +82,24 @@ def _cost(char: str, encoding: Encoding) -> int:
     return 2 if ord(char) > 0xFFFF else 1
 
 
+_EXTENSION_CHARS = tuple(GSM7_EXTENSION)
+
+
 def _units(text: str, encoding: Encoding) -> int:
-    """Total septets (GSM-7) or UTF-16 code units (UCS-2)."""
-    return sum(_cost(c, encoding) for c in text)
+    """Total septets (GSM-7) or UTF-16 code units (UCS-2), counted in C: this runs many
+    times for every reply the bot pages."""
+    if encoding == "GSM-7":
+        return len(text) + sum(map(text.count, _EXTENSION_CHARS))
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2  # a lone surrogate is one unit
 
 
 def _part_bounds(text: str, encoding: Encoding) -> Iterator[tuple[int, int]]:
     """Code-point spans of the carrier's concatenated parts: greedy, pairs never split."""
     limit = _PART_LIMIT[encoding]
+    if _units(text, encoding) == len(text):  # every code point one unit: no pair to keep whole
+        for start in range(0, len(text), limit):
+            yield start, min(start + limit, len(text))
+        return
     start, used = 0, 0
     for i, char in enumerate(text):
         cost = _cost(char, encoding)
@@ -107,6 +118,8 @@ def _analyse(text: str) -> SmsInfo:
         segments = 0
     elif units <= _SINGLE_LIMIT[encoding]:
         segments = 1
+    elif units == len(text):  # no escape or surrogate pair: plain division
+        segments = -(-units // _PART_LIMIT[encoding])
     else:
         segments = sum(1 for _ in _part_bounds(text, encoding))
     return SmsInfo(encoding=encoding, units=units, segments=segments, characters=len(text))
@@ -186,22 +199,45 @@ def _replace_char(char: str) -> str:
     return char
 
 
+@functools.lru_cache(maxsize=4096)
+def _char_class(char: str) -> tuple[bool, bool, str]:
+    """(combining mark, Latin letter, GSM-7 stand-in) of one character, worked out once:
+    to_gsm runs over every reply the bot sends, character by character."""
+    if unicodedata.category(char).startswith("M"):
+        return True, False, char
+    return False, _is_latin_letter(char), _replace_char(char)
+
+
+def _hopeless(text: str) -> bool:
+    """Some character has no GSM-7 stand-in (and is no combining mark, which may be dropped):
+    the whole text stays UCS-2 whatever to_gsm does (Arabic, Russian, a language list)."""
+    for char in set(text) - _GSM7_ALL:
+        mark, _, stand_in = _char_class(char)
+        if not mark and not _GSM7_ALL.issuperset(stand_in):
+            return True
+    return False
+
+
 def to_gsm(text: str) -> str:
     """Swap look-alikes (curly quotes, dashes, odd spaces, accents) for GSM-7 ones, but only
     when that makes the whole text GSM-7 and costs no more segments; else return text as is.
     """
     if encoding_of(text) == "GSM-7":
         return text
+    normal = unicodedata.normalize("NFC", text)
+    if _hopeless(normal):
+        return text
     out: list[str] = []
     after_latin = False
-    for char in unicodedata.normalize("NFC", text):
-        if unicodedata.category(char).startswith("M"):
+    for char in normal:
+        mark, latin, stand_in = _char_class(char)
+        if mark:
             if after_latin:  # a leftover combining accent on a Latin letter: drop it
                 continue
             out.append(char)
             continue
-        after_latin = _is_latin_letter(char)
-        out.append(_replace_char(char))
+        after_latin = latin
+        out.append(stand_in)
     result = "".join(out)
     if encoding_of(result) != "GSM-7" or segment_count(result) > segment_count(text):
         return text  # meaning-safe: non-Latin text, or still UCS-2, is never altered
@@ -231,29 +267,49 @@ def _is_grapheme_start(text: str, i: int) -> bool:
 
 
 def _longest_fit(rest: str, fits, bound: int) -> int:  # type: ignore[no-untyped-def]
-    """The longest prefix (at a grapheme boundary) that fits: fits is monotone, so bisect."""
-    starts = [p for p in range(1, bound + 1) if _is_grapheme_start(rest, p)]
-    lo, hi = -1, len(starts)
+    """The longest prefix (at a grapheme boundary) that fits. fits is monotone in the prefix
+    length, so bisect over every length for the longest that fits, then step back to the
+    grapheme boundary at or before it (only those few characters are looked at)."""
+    lo, hi = 0, bound + 1  # fits(lo) is taken as true, fits(hi) as false
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if fits(starts[mid]):
+        if fits(mid):
             lo = mid
         else:
             hi = mid
-    if lo >= 0:
-        return starts[lo]
+    for p in range(lo, 0, -1):
+        if _is_grapheme_start(rest, p):
+            return p
     return next(p for p in range(bound, 0, -1) if fits(p))  # one grapheme bigger than a page
+
+
+def _counted_fit(rest: str, bound: int, max_segments: int, suffix: str):  # type: ignore[no-untyped-def]
+    """fits(p): does the page rest[:p] (right-stripped) + suffix stay within max_segments?
+
+    When every possible page has the same encoding and one unit per code point (all GSM-7
+    without extension characters, or a UCS-2 suffix and no surrogate pairs), the count is
+    plain arithmetic on the page's length; otherwise each page is counted in full."""
+    whole = rest[: bound + 1] + suffix
+    encoding = encoding_of(whole)
+    plain = _units(whole, encoding) == len(whole) and (encoding == "GSM-7" or encoding_of(suffix) == "UCS-2")
+    if not plain:
+        return lambda p: segment_count(rest[:p].rstrip() + suffix) <= max_segments
+    single, part = _SINGLE_LIMIT[encoding], _PART_LIMIT[encoding]
+    most = single if max_segments == 1 else part * max_segments
+
+    def fits(p: int) -> bool:
+        return len(rest[:p].rstrip()) + len(suffix) <= most
+
+    return fits
 
 
 def cut_point(rest: str, max_segments: int, suffix: str) -> int:
     """Where to end the next page of rest: the latest paragraph, line or sentence break that
     still fills at least half a page, else the latest word break, else a hard cut."""
 
-    def fits(p: int) -> bool:
-        return segment_count(rest[:p].rstrip() + suffix) <= max_segments
-
     # a page can't hold more code points than its best-case units (every char >= 1 unit)
     bound = min(len(rest) - 1, 160 if max_segments == 1 else 153 * max_segments)
+    fits = _counted_fit(rest, bound, max_segments, suffix)
     longest = _longest_fit(rest, fits, bound)
 
     for pattern, at_end in ((_PARAGRAPH, False), (_LINE, False), (_SENTENCE, True)):

@@ -12,6 +12,7 @@ A new gateway is one module in bot/channels/gateways/ defining `GATEWAY`, a subc
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import random
@@ -27,6 +28,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from bot.config import Settings
+from bot.countries import country_from_phone
 from bot.sessions import SessionStore
 
 log = logging.getLogger(__name__)
@@ -73,9 +75,15 @@ class Inbound:
     unsupported: str | None = None
     extra: dict[str, str] = field(default_factory=dict)  # linkId, concat parts...
 
-    @property
+    @functools.cached_property
     def phone(self) -> str:
+        """Her number in E.164, parsed once per message (phonenumbers is not cheap)."""
         return normalise_phone(self.sender)
+
+    @functools.cached_property
+    def country(self) -> str | None:
+        """The country of her SIM, a suggestion only (bot.countries.country_from_phone)."""
+        return country_from_phone(self.phone)
 
 
 class GatewayHttp:

@@ -44,7 +44,7 @@ from bot.channels.gateway import Gateway, GatewayHttp, Inbound, Malformed, Parts
 from bot.channels.gateways import gateway_classes
 from bot.channels.sms_render import gsm, keyword, plan_sms
 from bot.conversation import Event
-from bot.countries import country_from_phone
+from bot.engine import SESSION_PREFIX
 from bot.http_body import BodyTooLarge, read_body
 from bot.models import OptOut
 from bot.payloads import Head
@@ -82,6 +82,19 @@ def reply_address(inbound: Inbound) -> Address | None:
 
 def message_key(gateway: str, message_id: str) -> str:
     return SEEN_PREFIX + gateway + ":" + hashlib.sha256(message_id.encode()).hexdigest()[:32]
+
+
+class Visit:
+    """One incoming message's dealings with the store: what was read with the claim (her
+    opt-out state, session and MORE pages) and what to write when the answer is ready."""
+
+    def __init__(self, user_key: str) -> None:
+        self.user_key = user_key
+        self.known: dict[str, dict[str, Any] | None] = {}
+        self.writes: list[tuple[str, dict[str, Any] | None, int]] = []
+
+    def reads(self) -> tuple[str, ...]:
+        return (OPTOUT_PREFIX + self.user_key, SESSION_PREFIX + self.user_key, SMS_PREFIX + self.user_key)
 
 
 class SmsCore:
@@ -155,18 +168,25 @@ class SmsCore:
 
     async def _process(self, gateway: Gateway, inbound: Inbound) -> Response:
         """Claim the message, answer it, and mark it done only once the answer is ready: a
-        failed attempt releases the claim, so the gateway's retry is processed exactly once."""
-        claim = await self.claim(gateway.name, inbound.message_id)
+        failed attempt releases the claim, so the gateway's retry is processed exactly once.
+
+        Two store round trips on an ordinary message: the claim together with her opt-out
+        state, session and MORE pages; then her new session, pages and the 'done' mark in one
+        all-or-nothing write."""
+        visit = Visit(self.user_key(inbound))
+        claim = await self._claim(gateway.name, inbound.message_id, visit)
         if claim is not Claim.NEW:
             return gateway.acknowledge([]) if claim is Claim.DONE else gateway.busy()
         try:
-            whole = await gateway.assemble(inbound, Parts(self.store, self.user_key(inbound)))
+            whole = await gateway.assemble(inbound, Parts(self.store, visit.user_key))
             texts = [] if whole is None else await self.respond(
-                whole, gateway_confirms_stop=gateway.confirms_stop(whole))
+                whole, gateway_confirms_stop=gateway.confirms_stop(whole), visit=visit)
         except BaseException:
             await self.release(gateway.name, inbound.message_id)
             raise
-        await self.done(gateway.name, inbound.message_id)
+        if inbound.message_id:
+            visit.writes.append((message_key(gateway.name, inbound.message_id), {"done": 1}, IDEMPOTENCY_TTL))
+        await self.store.write(visit.writes)
         return self._deliver(gateway, inbound, texts)
 
     def _deliver(self, gateway: Gateway, inbound: Inbound, texts: list[str]) -> Response:
@@ -179,17 +199,23 @@ class SmsCore:
 
     def _fallback(self, inbound: Inbound) -> list[str]:
         """From memory: emergency numbers for an emergency word, else a short 'try again'."""
-        reply = self.ctx.fallback.reply(inbound.text, country=country_from_phone(inbound.phone))
+        reply = self.ctx.fallback.reply(inbound.text, country=inbound.country)
         return plan_sms([reply], self.ctx.catalogs.get, self.settings.sms_max_segments).now
 
     # -- exactly once ------------------------------------------------------------------
 
     async def claim(self, gateway: str, message_id: str | None) -> Claim:
         """NEW: ours to process; BUSY: another attempt is processing it; DONE: answered."""
-        if not message_id:
-            return Claim.NEW
-        key = message_key(gateway, message_id)
-        if await self.store.first_time(key, self.settings.sms_claim_seconds):
+        return await self._claim(gateway, message_id, None)
+
+    async def _claim(self, gateway: str, message_id: str | None, visit: Visit | None) -> Claim:
+        """The claim, and with it (same round trip) what the turn reads about her."""
+        key = message_key(gateway, message_id) if message_id else None
+        reads = visit.reads() if visit is not None else ()
+        claimed, values = await self.store.claim_and_get(key, self.settings.sms_claim_seconds, *reads)
+        if visit is not None:
+            visit.known = dict(zip(reads, values, strict=True))
+        if claimed or key is None:
             return Claim.NEW
         return Claim.DONE if isinstance(await self.store.get(key), dict) else Claim.BUSY
 
@@ -210,14 +236,17 @@ class SmsCore:
     def user_key(self, inbound: Inbound) -> str:
         return self.ctx.user_keys.key(inbound.channel, inbound.phone)
 
-    async def is_opted_out(self, user_key: str) -> bool:
+    async def is_opted_out(self, user_key: str, visit: Visit | None = None) -> bool:
         """From the store's copy when there is one (no database read on every SMS)."""
-        cached = await self.store.get(OPTOUT_PREFIX + user_key)
+        key = OPTOUT_PREFIX + user_key
+        cached = visit.known[key] if visit is not None and key in visit.known else await self.store.get(key)
         if isinstance(cached, dict):
             return bool(cached.get("stopped"))
         async with self.ctx.sessionmaker() as session:
             stopped = await session.get(OptOut, user_key) is not None
-        await self.store.set(OPTOUT_PREFIX + user_key, {"stopped": stopped}, OPTOUT_CACHE_TTL)
+        # written now, not with the visit's writes: a STOP or START of hers processed meanwhile
+        # must not be overwritten by this older reading
+        await self.store.set(key, {"stopped": stopped}, OPTOUT_CACHE_TTL)
         return stopped
 
     async def opt_out(self, user_key: str) -> None:
@@ -245,20 +274,30 @@ class SmsCore:
 
     # -- one incoming message ---------------------------------------------------------
 
-    async def respond(self, inbound: Inbound, *, gateway_confirms_stop: bool = False) -> list[str]:
-        """The SMS texts to send back to one incoming message (possibly none)."""
-        user_key = self.user_key(inbound)
+    async def respond(self, inbound: Inbound, *, gateway_confirms_stop: bool = False,
+                      visit: Visit | None = None) -> list[str]:
+        """The SMS texts to send back to one incoming message (possibly none). With a `visit`,
+        what it has read is used and what is to be written is added to it; without, the
+        store is read and written here."""
+        if visit is None:
+            visit = Visit(self.user_key(inbound))
+            _, values = await self.store.claim_and_get(None, 0, *visit.reads())
+            visit.known = dict(zip(visit.reads(), values, strict=True))
+            texts = await self.respond(inbound, gateway_confirms_stop=gateway_confirms_stop, visit=visit)
+            await self.store.write(visit.writes)
+            return texts
+        user_key = visit.user_key
         text = (inbound.text or "").strip()
         stop_locale = keywords.match("stop", text) if text else None
         if stop_locale:
             return await self._stop(inbound, user_key, stop_locale, gateway_confirms_stop)
         if inbound.channel == "whatsapp":
-            await self.store.set(WHATSAPP_PREFIX + user_key, {"open": True}, WHATSAPP_WINDOW)
+            visit.writes.append((WHATSAPP_PREFIX + user_key, {"open": True}, WHATSAPP_WINDOW))
         event_id = self.ctx.user_keys.key("event", f"{inbound.gateway}:{inbound.message_id}") if inbound.message_id else None
         event = Event(inbound.channel, user_key, text=inbound.text, unsupported=inbound.unsupported,
-                      country_hint=country_from_phone(inbound.phone), event_id=event_id,
+                      country_hint=inbound.country, event_id=event_id,
                       reply_to=reply_address(inbound))
-        if await self.is_opted_out(user_key):
+        if await self.is_opted_out(user_key, visit):
             folded = " ".join(text.casefold().split())
             if folded in RESUME_WORDS or keywords.match("menu", text):
                 await self.opt_in(user_key)
@@ -267,8 +306,8 @@ class SmsCore:
             elif not (text and keywords.emergency(text)):
                 return []  # emergency contacts are answered even after STOP; nothing else is
         elif text and keywords.match("more", text):
-            return await self._more(user_key)
-        return await self._turn(event)
+            return await self._more(visit)
+        return await self._turn(event, visit)
 
     async def _stop(self, inbound: Inbound, user_key: str, stop_locale: str, gateway_confirms: bool) -> list[str]:
         await self.opt_out(user_key)
@@ -285,30 +324,28 @@ class SmsCore:
             start=keyword("menu", locale) if locale != "en" else "START")
         return self._short_text(message)
 
-    async def _more(self, user_key: str) -> list[str]:
-        state = await self.store.get(SMS_PREFIX + user_key) or {}
-        pages = list(state.get("pages") or [])
+    async def _more(self, visit: Visit) -> list[str]:
+        key = SMS_PREFIX + visit.user_key
+        pages = list((visit.known.get(key) or {}).get("pages") or [])
         if not pages:
-            t = self.ctx.catalogs.get(await self._locale(user_key))
+            session = visit.known.get(self.ctx.engine.session_key(visit.user_key)) or {}
+            t = self.ctx.catalogs.get(session.get("locale") or self.settings.default_locale)
             return self._short_text(t.gettext("There is nothing more to read. Reply 0 for the menu."))
         page, rest = pages[0], pages[1:]
-        if rest:
-            await self.store.set(SMS_PREFIX + user_key, {"pages": rest}, PAGES_TTL)
-        else:
-            await self.store.delete(SMS_PREFIX + user_key)
+        visit.writes.append((key, {"pages": rest} if rest else None, PAGES_TTL))
         return [page]
 
-    async def _turn(self, event: Event) -> list[str]:
-        result = await self.ctx.engine.handle(event)
+    async def _turn(self, event: Event, visit: Visit) -> list[str]:
+        result = await self.ctx.engine.handle(
+            event, session_data=visit.known.get(self.ctx.engine.session_key(visit.user_key)), writes=visit.writes)
+        if result.forgotten:  # she just deleted her data: nothing queued may write it back
+            visit.writes.clear()
         if not result.replies:
             return []
         plan = plan_sms(result.replies, self.ctx.catalogs.get, self.settings.sms_max_segments)
-        key = SMS_PREFIX + event.user_key
-        if plan.later and not result.forgotten:
-            await self.store.set(key, {"pages": plan.later}, PAGES_TTL)
-        else:
-            # nothing to page, or she just deleted her data: keep nothing under her key
-            await self.store.delete(key)
+        # nothing to page, or she just deleted her data: keep nothing under her key
+        keep = plan.later and not result.forgotten
+        visit.writes.append((SMS_PREFIX + event.user_key, {"pages": plan.later} if keep else None, PAGES_TTL))
         return plan.now
 
 
@@ -324,12 +361,20 @@ class SmsChannel:
             self._mount(gateway)
 
     def _mount(self, gateway: Gateway) -> None:
+        for path in gateway.paths:
+            self._route(gateway, path)
+
+    def _route(self, gateway: Gateway, path: str) -> None:
+        """A plain route: the webhook reads its own body and answers its own Response, so
+        FastAPI's parameter solving would only cost time on every message."""
         async def webhook(request: Request) -> Response:
+            # the route template the metrics label by (FastAPI sets it for its own routes only)
+            request.scope["route"] = route
             return await self.core.webhook(gateway, request)
 
         webhook.__name__ = f"{gateway.name}_webhook"
-        for path in gateway.paths:
-            self.router.add_api_route(path, webhook, methods=list(gateway.methods), include_in_schema=False)
+        self.router.add_route(path, webhook, methods=list(gateway.methods), include_in_schema=False)
+        route = self.router.routes[-1]
 
     async def start(self) -> None:
         return None

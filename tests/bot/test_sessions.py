@@ -23,6 +23,22 @@ async def test_incr_counts(store):
     assert [await store.incr("c", ttl=60) for _ in range(3)] == [1, 2, 3]
 
 
+async def test_claim_and_get_claims_once_and_reads_alongside(store):
+    await store.set("s:a", {"locale": "fr"}, ttl=60)
+    assert await store.claim_and_get("m:1", 60, "s:a", "s:none") == (True, [{"locale": "fr"}, None])
+    assert await store.claim_and_get("m:1", 60, "s:a") == (False, [{"locale": "fr"}])
+    assert await store.claim_and_get(None, 60, "s:none") == (True, [None])
+    assert await store.claim_and_get(None, 60) == (True, [])
+
+
+async def test_write_sets_and_deletes_in_order(store):
+    await store.set("gone", {"x": 1}, ttl=60)
+    await store.write([("a", {"x": 1}, 60), ("gone", None, 0), ("b", {"y": 2}, 60), ("b", None, 0),
+                       ("c", None, 0), ("c", {"z": 3}, 60)])
+    assert [await store.get(k) for k in ("a", "gone", "b", "c")] == [{"x": 1}, None, None, {"z": 3}]
+    await store.write([])
+
+
 async def test_memory_store_expires():
     now = [1000.0]
     store = MemoryStore(clock=lambda: now[0])

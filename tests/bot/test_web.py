@@ -112,9 +112,12 @@ async def test_metrics_need_the_token_and_carry_no_raw_path(ctx: AppContext) -> 
         assert (await c.get("/metrics")).status_code == 404  # no token configured
         ctx.settings.metrics_token = "t0ken-for-tests"
         await c.post("/sms/africastalking/secret-webhook-key-123", data={"text": "x"})
+        await c.post("/sms/twilio", data={"Body": "x"})
         assert (await c.get("/metrics", headers={"Authorization": "Bearer wrong"})).status_code == 404
         page = await c.get("/metrics", headers={"Authorization": "Bearer t0ken-for-tests"})
     assert page.status_code == 200
     assert "smb_http_requests_total" in page.text and "smb_http_request_seconds_bucket" in page.text
     assert "secret-webhook-key-123" not in page.text
     assert 'route="/sms/africastalking/{key}"' in page.text or 'route="unmatched"' in page.text
+    # a webhook's series is its route template, and its requests count as that channel's turns
+    assert 'route="/sms/twilio"' in page.text and 'smb_turns_total{channel="twilio"' in page.text

@@ -27,6 +27,15 @@ async def test_delete_leaves_no_key_of_hers_after_a_whole_conversation(rig, gate
     assert await personal_keys(rig.ctx.store) == []
 
 
+async def test_delete_on_whatsapp_leaves_no_key_of_hers(rig):
+    """Her 24-hour window is written with the rest of the turn: deleting must not write it back."""
+    phone = "+447700900903"
+    for text in ("hello", "1", "DELETE"):
+        assert await rig.twilio(phone, text, whatsapp=True), text
+    assert await rig.twilio(phone, "1", whatsapp=True)
+    assert await personal_keys(rig.ctx.store) == []
+
+
 async def test_delete_erases_the_parts_of_a_long_message_still_waiting_for_the_rest(rig):
     phone = "+447700900902"
     await rig.vonage(phone, "hello")

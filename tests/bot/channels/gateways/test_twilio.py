@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
 
+from bot.channels.gateways.twilio import twiml_text
 from bot.models import OptOut
 from tests.bot.channels.sms_helpers import BASE_URL, LOCALES, twilio_signature, whole_conversation
 
@@ -16,6 +19,15 @@ def test_signature_matches_twilios_published_example() -> None:
     url = "https://mycompany.com/myapp.php?foo=1&bar=2"
     assert twilio_signature(url, params, token="12345") == "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
     assert RequestValidator("12345").validate(url, params, "0/KCTR6DLpKmkAf8muzZqo1nDgQ=")
+
+
+@pytest.mark.parametrize("texts", [[], [""], ["plain"], ["a & b < c > d \"e\" 'f'\r\n", "", "ع 😀 €"],
+                                   ["]]> &amp; <Message>", "\x0b\t"]])
+def test_twiml_is_what_twilios_library_prints(texts: list[str]) -> None:
+    library = MessagingResponse()
+    for text in texts:
+        library.message(text)
+    assert twiml_text(texts) == str(library)
 
 
 async def test_forged_missing_and_misaddressed_signatures_get_403_and_nothing_is_kept(rig) -> None:
