@@ -110,7 +110,7 @@ async def webhook_table(requests: int) -> str:
         return Response(fixed, media_type="application/xml")
 
     validator = RequestValidator(TOKEN)
-    script = ["hi", "1", "1", "1", "MORE", "0", "2", "help", "menu", "3"]
+    script = ["hi", "MENU", "1", "1", "MORE", "0", "2", "help", "menu", "3"]
 
     def signed(i: int) -> tuple[dict, dict]:
         params = {"MessageSid": f"SM{i:032d}", "From": f"+4477009{i % 200:05d}", "To": "+15005550006",

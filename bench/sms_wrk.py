@@ -45,10 +45,10 @@ LUA = ROOT / "bench" / "twilio.lua"
 BASE = "http://bench.local"  # PUBLIC_BASE_URL of every process: what Twilio signs
 TOKEN = "bench-twilio-token-0123456789abcdef"
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
-SCRIPT = ["hi", "1", "1", "1", "MORE", "0", "2", "help", "menu", "3"]
-# a whole conversation ending in one rating: hi, English, Know your rights, item k, Yes helpful,
-# I agree, skip the profile questions
-CONVERSATION = ["hi", "1", "1", "{k}", "1", "1", "6"]
+SCRIPT = ["hi", "MENU", "1", "1", "MORE", "0", "2", "help", "menu", "3"]
+# a whole conversation ending in one rating: hi (the greeting), the menu, Know your rights,
+# item k, Yes helpful, I agree, skip the profile questions
+CONVERSATION = ["hi", "MENU", "1", "{k}", "1", "1", "6"]
 _validator = RequestValidator(TOKEN)
 
 
