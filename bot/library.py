@@ -8,6 +8,24 @@ from bot.content_model import Item, Service
 from bot.emergency import EmergencyNumber, EmergencyNumbers, numbers_for
 from bot.search import SearchIndex
 
+# by what was indexed: a new snapshot of unchanged texts (every content refresh, every test) reuses it
+_INDEXES: dict[tuple, SearchIndex] = {}
+_INDEXES_KEPT = 64
+
+
+def _index_of(docs: list[tuple[str, list[tuple[str, str]]]]) -> SearchIndex:
+    """One language's index over (item id, fields); built once per distinct set of texts."""
+    key = tuple((doc_id, tuple(fields)) for doc_id, fields in docs)
+    index = _INDEXES.get(key)
+    if index is None:
+        index = SearchIndex()
+        for doc_id, fields in docs:
+            index.add(doc_id, fields)
+        if len(_INDEXES) >= _INDEXES_KEPT:
+            _INDEXES.pop(next(iter(_INDEXES)))
+        _INDEXES[key] = index
+    return index
+
 
 @dataclass(frozen=True)
 class PublishedUi:
@@ -31,11 +49,12 @@ class Library:
     _index: dict[str, SearchIndex] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        texts: dict[str, list[tuple[str, list[tuple[str, str]]]]] = {}
         for item in self.items.values():
             for locale, tr in item.translations.items():
-                index = self._index.setdefault(locale, SearchIndex())
-                index.add(item.id, [("keywords", " ".join(tr.keywords)), ("title", tr.title),
-                                    ("sms", tr.sms), ("body", tr.body)])
+                texts.setdefault(locale, []).append((item.id, [
+                    ("keywords", " ".join(tr.keywords)), ("title", tr.title), ("sms", tr.sms), ("body", tr.body)]))
+        self._index = {locale: _index_of(docs) for locale, docs in texts.items()}
 
     def translated_count(self, locale: str) -> int:
         """How many published items have a text in this language."""
