@@ -11,6 +11,10 @@ from bot.emergency import UN_MEMBER_STATES
 from bot.languages import shipped_locales
 from tests.bot.conversation_driver import Woman
 
+# A walk over every language checks words and layout, which do not depend on the database or
+# the session store (every other test runs on both): it runs on the embedded backend only.
+pytestmark = pytest.mark.parametrize("backend", ["sqlite-memory"], indirect=True)
+
 I_AM_IN = {"en": "I am in {}", "fr": "je suis en {}", "es": "estoy en {}", "ar": "أنا في {}", "ru": "я в {}",
            "id": "saya di {}"}
 HELP = {"en": "HELP", "fr": "AIDE", "es": "AYUDA", "ar": "مساعدة", "ru": "ПОМОЩЬ", "id": "TOLONG"}

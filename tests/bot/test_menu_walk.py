@@ -10,6 +10,10 @@ from bot.content_model import SECTIONS
 from bot.languages import shipped_locales
 from tests.bot.conversation_driver import Woman
 
+# A walk over every language checks words and layout, which do not depend on the database or
+# the session store (every other test runs on both): it runs on the embedded backend only.
+pytestmark = pytest.mark.parametrize("backend", ["sqlite-memory"], indirect=True)
+
 TELEGRAM_LIMIT = 4096
 
 

@@ -17,6 +17,10 @@ from tests.bot.channels.test_telegram import Person, webhook_rig
 from tests.bot.test_menu_walk import _english_ui_strings, _leaked_english, _without
 from tests.fakes.telegram_api import callback_update
 
+# A walk over every language checks words and layout, which do not depend on the database or
+# the session store (every other test runs on both): it runs on the embedded backend only.
+pytestmark = pytest.mark.parametrize("backend", ["sqlite-memory"], indirect=True)
+
 SKIP = ("d:y", "l:")  # deleting her data and changing language end the walk of that branch
 
 

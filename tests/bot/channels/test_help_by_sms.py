@@ -11,6 +11,10 @@ from bot.emergency import UN_MEMBER_STATES
 from bot.languages import shipped_locales
 from tests.bot.test_help_everywhere import HELP, I_AM_IN, dialable_numbers
 
+# A walk over every language checks words and layout, which do not depend on the database or
+# the session store (every other test runs on both): it runs on the embedded backend only.
+pytestmark = pytest.mark.parametrize("backend", ["sqlite-memory"], indirect=True)
+
 
 def _numbered(text: str) -> dict[str, str]:
     return {m.group(2).strip(): m.group(1) for m in re.finditer(r"^(\d+) (.+)$", text, re.M)}
