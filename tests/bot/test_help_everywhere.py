@@ -16,8 +16,10 @@ from tests.bot.conversation_driver import Woman
 pytestmark = pytest.mark.parametrize("backend", ["sqlite-memory"], indirect=True)
 
 I_AM_IN = {"en": "I am in {}", "fr": "je suis en {}", "es": "estoy en {}", "ar": "أنا في {}", "ru": "я в {}",
-           "id": "saya di {}"}
-HELP = {"en": "HELP", "fr": "AIDE", "es": "AYUDA", "ar": "مساعدة", "ru": "ПОМОЩЬ", "id": "TOLONG"}
+           "id": "saya di {}", "fil": "nasa {} ako", "sw": "niko {}", "ha": "ina {}", "am": "{} ውስጥ ነኝ",
+           "ne": "म {} मा छु", "bn": "আমি {} দেশে আছি", "si": "මම {} රටේ ඉන්නවා"}
+HELP = {"en": "HELP", "fr": "AIDE", "es": "AYUDA", "ar": "مساعدة", "ru": "ПОМОЩЬ", "id": "TOLONG", "fil": "TULONG",
+        "sw": "MSAADA", "ha": "TAIMAKO", "am": "እርዳታ", "ne": "मद्दत", "bn": "সাহায্য", "si": "උදව්"}
 DIALABLE = re.compile(r"(?<![\w/.])\+?\d[\d \-]{0,14}\d(?![\w/])")
 
 

@@ -26,7 +26,7 @@ from bot.app import AppContext
 from bot.channels.telegram import TelegramChannel
 from bot.inbox_models import AddressRow, InboxThread, OutboxRow
 from tests.admin_api.conftest import auth, make_key
-from tests.bot.channels.sms_helpers import OUR_NUMBER, make_rig
+from tests.bot.channels.sms_helpers import OUR_NUMBER, language_number, make_rig
 from tests.fakes.telegram_api import FakeTelegram, callback_update, message, text_update
 from tests.support import store_text
 
@@ -231,8 +231,9 @@ async def test_sms_she_asks_a_responder_answers_she_receives_it(settings_for, st
         responder = Responder(ctx)
         try:
             await responder.set_up()
-            await rig.say(gateway, phone, "Hello")
-            await rig.say(gateway, phone, "1")  # English
+            await rig.say(gateway, phone, "Hello")  # the greeting, in her number's country's language
+            listing = "\n".join(await rig.say(gateway, phone, "LANG"))
+            await rig.say(gateway, phone, language_number(rig, listing, "en"))
             await rig.say(gateway, phone, "Kenya")
             menu = await rig.say(gateway, phone, "0")
             consent = await rig.say(gateway, phone, _number_of(menu, "Ask a person"))

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from bot.config import ROOT
+from bot.i18n import catalogs_for
+from bot.sms_encoding import to_gsm
 from tests.bot.channels.gateway_cases import Case, run_case
 from tests.bot.channels.sms_helpers import AT_KEY
 
-PHONE = "+254700900601"
+PHONE = "+254700900601"  # Kenya: greeted in Swahili, the language of her number's country
+SW = catalogs_for(str(ROOT / "locales")).get("sw").gettext
+STOPPED = to_gsm(SW("You will get no more messages from us. To start again, send {start}."))[:24]
 
 
 def _say(text, **kw):
@@ -36,8 +41,8 @@ CASES = [
          lambda r: r.at_post({"id": "ATXid_1", "status": "Success", "phoneNumber": PHONE}), 200),
     Case("a retry of an answered message is not answered again", _say("hello", msg_id="at-retry-1"), 200,
          before=(_say("hello", msg_id="at-retry-1"),)),
-    Case("STOP gets our confirmation", _say("STOP"), 200, "no more messages", before=(_say("hello"),)),
-    Case("HELP after STOP still gets the emergency contacts", _say("HELP"), 200, "emergency",
+    Case("STOP gets our confirmation, in her language", _say("STOP"), 200, STOPPED, before=(_say("hello"),)),
+    Case("HELP after STOP still gets the emergency contacts", _say("HELP"), 200, "999",  # Kenya's police
          before=(_say("hello"), _say("STOP"))),
 ]
 
