@@ -170,9 +170,9 @@ _REPLACEMENTS["\u2026"] = "..."
 # Latin letters with no canonical decomposition to strip
 _REPLACEMENTS.update({"đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ı": "i", "ħ": "h", "Ħ": "H",
                       "ŧ": "t", "Ŧ": "T", "œ": "oe", "Œ": "OE"})
-# Hausa's hooked letters and glottal apostrophe, as Hausa speakers write them on phones (b d k y ')
-_REPLACEMENTS.update({"ɓ": "b", "Ɓ": "B", "ɗ": "d", "Ɗ": "D", "ƙ": "k", "Ƙ": "K", "ƴ": "y", "Ƴ": "Y",
-                      "ʼ": "'"})
+# Hausa's hooked letters, as Hausa speakers write them on phones (b d k y). Its glottal stop ʼ
+# is a modifier letter, not Latin: like every letter of another script it is never replaced.
+_REPLACEMENTS.update({"ɓ": "b", "Ɓ": "B", "ɗ": "d", "Ɗ": "D", "ƙ": "k", "Ƙ": "K", "ƴ": "y", "Ƴ": "Y"})
 
 
 def _is_latin_letter(char: str) -> bool:
