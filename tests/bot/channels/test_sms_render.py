@@ -75,8 +75,8 @@ def test_every_item_in_every_language_fits_the_budget_and_the_right_encoding(loc
         # nothing is lost: every line of the full text is in the pages, in order
         joined = "\n".join(pages)
         for line in gsm(reply.text).splitlines():
-            for word in line.split()[:3]:
-                assert word in joined, (item.id, word)
+            for word in line.split()[:3]:  # (a page without Hausa's ʼ is GSM-7: ƙ became k there)
+                assert word in joined or gsm(word) in joined, (item.id, word)
 
 
 def test_replacement_makes_french_cheaper_and_leaves_arabic_alone() -> None:
