@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -103,6 +104,9 @@ def _file_not_applied(row: ContentItem | ServiceRow | EmergencyCountry | UiCatal
     return None
 
 
+Row = TypeVar("Row", ServiceRow, EmergencyCountry, UiCatalog)
+
+
 def _mark_loaded(row: ServiceRow | EmergencyCountry | UiCatalog, digest: str, author: str) -> None:
     """A new version of the row, as loaded from its file now."""
     row.version += 1
@@ -138,9 +142,26 @@ def emergency_data(numbers: EmergencyNumbers) -> dict:
     return numbers.model_dump(mode="json", exclude_none=True)
 
 
-def emergency_hash(data: dict) -> str:
-    """The fingerprint of a country's file as loaded (layout and comments do not count)."""
+def data_hash(data: object) -> str:
+    """The fingerprint of a file as loaded (layout and comments do not count)."""
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _file_row(session: AsyncSession, row: Row | None, digest: str, key: str, report: LoadReport,
+              new_row: Callable[[], Row]) -> Row | None:
+    """The row a file goes into, added or to be updated (and reported so); None when the file
+    is not applied (unchanged, or the row was edited in the database since)."""
+    skipped = _file_not_applied(row, digest)
+    if skipped:
+        getattr(report, skipped).append(key)
+        return None
+    if row is None:
+        row = new_row()
+        session.add(row)
+        report.added.append(key)
+    else:
+        report.updated.append(key)
+    return row
 
 
 async def _load_emergency(session: AsyncSession, content_dir: Path, author: str, report: LoadReport) -> bool:
@@ -152,19 +173,11 @@ async def _load_emergency(session: AsyncSession, content_dir: Path, author: str,
     changed = False
     for country, numbers in sorted(found.items()):
         data = emergency_data(numbers)
-        digest = emergency_hash(data)
-        key = "emergency:" + country
-        row = rows.get(country)
-        skipped = _file_not_applied(row, digest)
-        if skipped:
-            getattr(report, skipped).append(key)
-            continue
+        digest = data_hash(data)
+        row = _file_row(session, rows.get(country), digest, "emergency:" + country, report,
+                        lambda country=country: EmergencyCountry(country=country, version=0))
         if row is None:
-            row = EmergencyCountry(country=country, version=0)
-            session.add(row)
-            report.added.append(key)
-        else:
-            report.updated.append(key)
+            continue
         row.data = data
         _mark_loaded(row, digest, author)
         changed = True
@@ -194,19 +207,11 @@ async def _load_ui_catalogs(session: AsyncSession, locales_dir: Path, author: st
             report.errors.append(f"locales/{locale}/LC_MESSAGES/messages.po: {type(exc).__name__}: {exc}")
             continue
         name = table.names.get(locale)
-        digest = hashlib.sha256(json.dumps([name, messages], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-        key = "ui:" + locale
-        row = rows.get(locale)
-        skipped = _file_not_applied(row, digest)
-        if skipped:
-            getattr(report, skipped).append(key)
-            continue
+        digest = data_hash([name, messages])
+        row = _file_row(session, rows.get(locale), digest, "ui:" + locale, report,
+                        lambda locale=locale: UiCatalog(locale=locale, version=0))
         if row is None:
-            row = UiCatalog(locale=locale, version=0)
-            session.add(row)
-            report.added.append(key)
-        else:
-            report.updated.append(key)
+            continue
         row.name, row.messages = name, messages
         _mark_loaded(row, digest, author)
         publish_ui(row)
@@ -254,17 +259,10 @@ async def load_files(sessionmaker: async_sessionmaker, content_dir: Path,
         srows = {r.id: r for r in (await session.scalars(select(ServiceRow))).all()}
         for sid, service in files.services.items():
             digest = files.hashes["service:" + sid]
-            srow = srows.get(sid)
-            skipped = _file_not_applied(srow, digest)
-            if skipped:
-                getattr(report, skipped).append(sid)
-                continue
+            srow = _file_row(session, srows.get(sid), digest, sid, report,
+                             lambda sid=sid: ServiceRow(id=sid, version=0))
             if srow is None:
-                srow = ServiceRow(id=sid, version=0)
-                session.add(srow)
-                report.added.append(sid)
-            else:
-                report.updated.append(sid)
+                continue
             for f in SERVICE_FIELDS:
                 setattr(srow, f, getattr(service, f))
             _mark_loaded(srow, digest, author)

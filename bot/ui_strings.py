@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
@@ -159,14 +158,15 @@ def translations(messages: Messages, locale: str) -> Translations:
     return Translations(buf, domain="messages")
 
 
+_PARSED: dict[tuple[str, int, int], Messages] = {}  # by file name, size and mtime, as content/ is
+
+
 def read_file_catalog(locales_dir: Path, locale: str) -> Messages:
-    """A shipped language's default strings, from locales/<code>/LC_MESSAGES/messages.po."""
-    return parse_po((locales_dir / locale / "LC_MESSAGES" / "messages.po").read_bytes(), locale)
-
-
-def known(locale: str) -> bool:
-    try:
-        Locale.parse(locale)
-    except Exception:  # noqa: BLE001 - Babel raises several kinds for a bad code
-        return False
-    return True
+    """A shipped language's default strings, from locales/<code>/LC_MESSAGES/messages.po
+    (parsed once while the file is unchanged: every start of an empty database reads them)."""
+    path = locales_dir / locale / "LC_MESSAGES" / "messages.po"
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key not in _PARSED:
+        _PARSED[key] = parse_po(path.read_bytes(), locale)
+    return dict(_PARSED[key])
