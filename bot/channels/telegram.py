@@ -8,8 +8,14 @@ How an update travels:
 1. In: `getUpdates` long polling (TELEGRAM_BOT_TOKEN set, no TELEGRAM_WEBHOOK_URL), or
    `POST /telegram/webhook` (TELEGRAM_WEBHOOK_URL set). The webhook compares the
    `X-Telegram-Bot-Api-Secret-Token` header with the secret in constant time before it
-   reads the body; anything else gets 403 and nothing is processed. A good request is put on
-   the application's update queue and answered 200 at once (Telegram waits for nothing).
+   reads the body; anything else gets 403 and nothing is processed.
+   Exactly once: Telegram is told an update is done only after she was answered. The webhook
+   answers 200 after the turn (a process killed mid-turn drops the connection, so Telegram
+   sends the update again); polling confirms an update's offset only after its turn
+   (bot.channels.telegram_polling, not PTB's Updater, which confirms on fetch). A turn that
+   fails still answers her (the fallback, from memory) and counts as done; the update id is
+   marked done in the store only after a turn went through, so a redelivery after a kill is
+   handled, and one after success is not.
 2. `PerChatUpdates` runs updates of different chats concurrently and updates of one chat
    in order, so two quick taps cannot race on one session.
 3. Handlers, wired in `_wire` only: group chats, supergroups and channels are dropped before
@@ -68,6 +74,7 @@ from telegram.ext import (
 
 from bot.addresses import Address
 from bot.channels.telegram_flood import make_flood_control
+from bot.channels.telegram_polling import ConfirmingPoller
 from bot.channels.telegram_render import render
 from bot.channels.telegram_updates import PerChatUpdates
 from bot.commands import COMMANDS
@@ -140,6 +147,7 @@ class TelegramChannel:
         self._done = 0
         self._started = False
         self._retry_start: asyncio.Task | None = None
+        self._unanswered: set[int] = set()  # update ids whose fallback answer failed too
         self.flood = make_flood_control(ctx)
         # long polling with Redis (several processes): only the holder of this lease polls;
         # every process still sends (answers, the outbox) through the same global limits
@@ -149,6 +157,8 @@ class TelegramChannel:
                                prefix=getattr(ctx.store, "prefix", "smb:"))
             self.poller = Leader(lease, self._start_polling, self._stop_polling)
         self.application = self._build()
+        self.polling = ConfirmingPoller(self.application.bot, self.handle, timeout=POLL_TIMEOUT,
+                                        allowed_updates=ALLOWED_UPDATES)
         self._wire(self.application)
         self.router = APIRouter()
         self.router.add_api_route(WEBHOOK_PATH, self.webhook, methods=["POST"], include_in_schema=False)
@@ -163,9 +173,9 @@ class TelegramChannel:
                    .concurrent_updates(PerChatUpdates(on_done=self._update_done))
                    .job_queue(None)
                    .connection_pool_size(64)
-                   .pool_timeout(10.0))
-        if self.webhook_mode:
-            builder = builder.updater(None)
+                   .pool_timeout(10.0)
+                   .get_updates_read_timeout(POLL_TIMEOUT + 10)
+                   .updater(None))  # polling is ConfirmingPoller's
         return builder.build()
 
     def _wire(self, app: Application) -> None:
@@ -203,7 +213,9 @@ class TelegramChannel:
         if self.webhook_mode:
             await app.bot.set_webhook(self.settings.telegram_webhook_url, secret_token=self.secret,
                                       allowed_updates=ALLOWED_UPDATES, max_connections=40)
-        elif self.poller is None:
+        else:
+            await app.bot.delete_webhook()  # getUpdates is refused while a webhook is set
+        if not self.webhook_mode and self.poller is None:
             await self._start_polling()
         await app.start()
         if self.poller is not None:  # several processes: only the lease holder polls
@@ -212,12 +224,10 @@ class TelegramChannel:
         log.info("telegram: running in %s mode", "webhook" if self.webhook_mode else "polling")
 
     async def _start_polling(self) -> None:
-        await self.application.updater.start_polling(timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES,
-                                                     poll_interval=0.0)
+        await self.polling.start()
 
     async def _stop_polling(self) -> None:
-        if self.application.updater is not None and self.application.updater.running:
-            await self.application.updater.stop()
+        await self.polling.stop()
 
     async def _connect_later(self) -> None:
         delay = 1.0
@@ -239,8 +249,7 @@ class TelegramChannel:
         app = self.application
         if self.poller is not None:
             await self.poller.stop()
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
+        await self.polling.stop()
         if app.running:
             await app.stop()
         if app._initialized:  # noqa: SLF001
@@ -259,7 +268,8 @@ class TelegramChannel:
     # -- webhook ---------------------------------------------------------------------------
 
     async def webhook(self, request: Request) -> Response:
-        """Telegram's POST: the secret first (constant time), then the update goes on the queue."""
+        """Telegram's POST: the secret first (constant time), then the turn; 200 once she was
+        answered, 503 when nothing could be sent (Telegram sends the update again later)."""
         if not self.webhook_mode or self.secret is None:
             return Response(status_code=404)
         given = request.headers.get(SECRET_HEADER, "")
@@ -279,8 +289,17 @@ class TelegramChannel:
             update = None
         if update is None:
             return Response(status_code=400)
-        await self.application.update_queue.put(update)
-        return Response(status_code=200)
+        return Response(status_code=200 if await self.handle(update) else 503)
+
+    async def handle(self, update: Update) -> bool:
+        """One update through the handlers, in its chat's order (PerChatUpdates). True once
+        she was answered: by the turn, or by the fallback when the turn failed."""
+        app = self.application
+        await app.update_processor.process_update(update, app.process_update(update))
+        if update.update_id in self._unanswered:
+            self._unanswered.discard(update.update_id)
+            return False
+        return True
 
     # -- progress (tests, benchmark) ---------------------------------------------------------
 
@@ -373,9 +392,10 @@ class TelegramChannel:
         stack = "".join(traceback.format_tb(error.__traceback__)) if error is not None else ""
         log.error("telegram: update failed with %s for user %s\n%s", type(error).__name__, who or "-", stack)
         if isinstance(update, Update) and update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE:
-            await self._answer_from_memory(context, update)
+            if not await self._answer_from_memory(context, update):
+                self._unanswered.add(update.update_id)
 
-    async def _answer_from_memory(self, context: ContextTypes.DEFAULT_TYPE, update: Update) -> None:
+    async def _answer_from_memory(self, context: ContextTypes.DEFAULT_TYPE, update: Update) -> bool:
         """Whatever failed, she gets an answer: emergency numbers for an emergency word."""
         typed = update.message.text if update.message is not None else None  # not a pressed button's message
         user = update.effective_user
@@ -386,6 +406,8 @@ class TelegramChannel:
                 await context.bot.send_message(chat_id=update.effective_chat.id, **kwargs)
         except TelegramError as exc:
             log.error("telegram: the fallback answer failed too (%s)", type(exc).__name__)
+            return False
+        return True
 
     # -- the turn ----------------------------------------------------------------------------
 

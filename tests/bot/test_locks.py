@@ -151,7 +151,7 @@ async def test_only_one_process_polls_telegram_and_another_takes_over(settings_f
             (_, first), (_, second) = procs
             await asyncio.sleep(0.3)
             assert [first.poller.held, second.poller.held] == [True, False]
-            assert first.application.updater.running and not second.application.updater.running
+            assert first.polling.running and not second.polling.running
             await tg.push(text_update(5_550_072_001, "/start"))
             await first.wait_updates(1)
             await first.stop()  # the polling process goes away
@@ -159,7 +159,7 @@ async def test_only_one_process_polls_telegram_and_another_takes_over(settings_f
                 if second.poller.held:
                     break
                 await asyncio.sleep(0.05)
-            assert second.poller.held and second.application.updater.running
+            assert second.poller.held and second.polling.running
             update_id = await tg.push(text_update(5_550_072_002, "/start"))
             await second.wait_update(update_id)
             assert tg.of("sendMessage", 5_550_072_002)

@@ -8,8 +8,11 @@ getWebhookInfo, plus close/logOut/sendChatAction. It records every call, keeps e
 messages (so an edit changes the message a test reads next), and lets a test:
 
 * inject updates: queued for getUpdates, or, once a webhook is set, POSTed to it with the
-  registered secret, as Telegram does (`push`);
+  registered secret, as Telegram does, again and again with growing pauses while the
+  webhook fails or cannot be reached (`push`);
 * make the next N calls of a method answer 429 with retry_after, or a 5xx (`fail_next`);
+* hold the next call of a method (to one chat) until released, to kill a process mid-turn
+  (`hold`);
 * wait for N calls of a method (`wait_for`).
 
 It runs in the test's own event loop (uvicorn on an ephemeral port), so a long poll is an
@@ -40,6 +43,17 @@ BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Safe migration", "usern
             "supports_inline_queries": False}
 _JSON_FIELDS = ("reply_markup", "commands", "scope", "allowed_updates", "link_preview_options",
                 "entities", "reply_parameters")
+
+
+@dataclass
+class Hold:
+    """A call that waits: `reached` is set when it arrives, `release()` lets it answer."""
+    chat_id: int | None
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def release(self) -> None:
+        self.released.set()
 
 
 @dataclass
@@ -83,6 +97,8 @@ class FakeTelegram:
         self.webhook_responses: list[int] = []
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, message id) -> message
         self._failures: dict[str, list[tuple[int, float | None]]] = {}
+        self._holds: dict[str, Hold] = {}
+        self.webhook_attempts = 20  # Telegram gives up on an update after many failed deliveries
         self._last_update_id = 100_000
         self._message_ids: dict[int, itertools.count] = {}
         self._changed = asyncio.Condition()
@@ -137,6 +153,12 @@ class FakeTelegram:
             status = 429
         self._failures.setdefault(method, []).extend([(status, retry_after)] * n)
 
+    def hold(self, method: str, chat_id: int | None = None) -> Hold:
+        """The next call of `method` (to `chat_id`, if given) waits until released."""
+        hold = Hold(chat_id)
+        self._holds[method] = hold
+        return hold
+
     async def push(self, update: dict[str, Any]) -> int:
         """Hand one update to the bot: for getUpdates, or POSTed to its webhook when one is set.
         Returns the update_id (given or assigned)."""
@@ -169,12 +191,24 @@ class FakeTelegram:
         return update
 
     async def _deliver(self, update: dict[str, Any]) -> None:
-        headers = {"content-type": "application/json"}
-        if self.webhook_secret:
-            headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook_secret
-        assert self._client is not None and self.webhook_url
-        response = await self._client.post(self.webhook_url, content=json.dumps(update), headers=headers)
-        self.webhook_responses.append(response.status_code)
+        """POST to the webhook set now; until a 2xx, try again later (status 0: no answer)."""
+        assert self._client is not None
+        for attempt in range(self.webhook_attempts):
+            if attempt:
+                await asyncio.sleep(min(2.0, 0.1 * 2 ** attempt))
+            if not self.webhook_url:
+                continue
+            headers = {"content-type": "application/json"}
+            if self.webhook_secret:
+                headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook_secret
+            try:
+                response = await self._client.post(self.webhook_url, content=json.dumps(update), headers=headers)
+            except httpx.HTTPError:
+                self.webhook_responses.append(0)
+                continue
+            self.webhook_responses.append(response.status_code)
+            if response.status_code < 300:
+                return
 
     def of(self, method: str, chat_id: int | None = None) -> list[Call]:
         return [c for c in self.calls if c.method == method and c.status == 200
@@ -227,6 +261,11 @@ class FakeTelegram:
         token, method = request.path_params["token"], request.path_params["method"]
         params = await self._params(request)
         call = Call(method, params)
+        hold = self._holds.get(method)
+        if hold is not None and (hold.chat_id is None or hold.chat_id == call.chat_id):
+            del self._holds[method]
+            hold.reached.set()
+            await hold.released.wait()
         failures = self._failures.get(method)
         if token != self.token:
             call.status = 401

@@ -4,12 +4,14 @@ ports. The machine's shared servers (6379, 5432) are never touched."""
 
 from __future__ import annotations
 
+import asyncio
 import glob
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -105,3 +107,44 @@ class PostgresCluster:
     def stop(self) -> None:
         self._run(_pg_bin("pg_ctl"), "-D", str(self.data), "-w", "-m", "immediate", "stop")
         wait_port(self.port, up=False)
+
+
+class ServiceProcess:
+    """`python -m bot serve` in a process of its own, so a test can kill it (SIGKILL: no
+    clean-up, no goodbye) and start another on the same database, Redis and data folder."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env = {**os.environ, **env}
+        self.port = free_port()
+        self.log = log
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self, **env: str) -> None:
+        """Start it and wait for its port, without blocking the test's event loop (a fake
+        Telegram in that loop must answer the service's start-up calls)."""
+        self.env.update(env)
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                env=self.env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60.0
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+            except OSError:
+                await asyncio.sleep(0.1)
+                continue
+            writer.close()
+            return
+        self.kill()
+        raise AssertionError(f"the service did not start:\n{self.log.read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(10)
+            self.proc = None

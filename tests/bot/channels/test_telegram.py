@@ -342,17 +342,16 @@ async def test_commands_are_registered_in_every_language(settings_for, store) ->
 async def test_a_redelivered_update_is_handled_once(settings_for, store, mode) -> None:
     async with RIGS[mode](settings_for, store) as rig:
         update = dict(text_update(CHAT_BASE + 50, "/start"), update_id=424242)
-        if mode == "polling":  # fetched twice, as after a restart that never confirmed it
+        if mode == "polling":  # fetched twice in one poll: the poller hands it over once
             await rig.tg.push_many([update, update])
-            await rig.channel.wait_updates(2)
             await rig.channel.wait_update(424242)
-        else:  # Telegram retries a webhook it thinks failed
+        else:  # Telegram retries a webhook it thinks failed: the store's marker drops it
             await rig.deliver(update)
             done = rig.channel.updates_done
             await rig.tg.push(update)
             await rig.channel.wait_updates(done + 1)
+            assert rig.channel.stats["duplicates"] == 1
         assert rig.tg.count("sendMessage", CHAT_BASE + 50) == 1
-        assert rig.channel.stats["duplicates"] == 1
         # a new update from her is answered as usual
         assert await rig.deliver(text_update(CHAT_BASE + 50, "/menu"))
 
