@@ -30,7 +30,7 @@ check: install
 test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m bot content check
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 # Debian's wrk drives the webhook benchmark (bench/sms_wrk.py); installed here, never by hand.
 wrk:

@@ -100,7 +100,7 @@ class AppContext:
         """Wait for the database and Redis, migrate, load content/ into an empty database,
         read the published library."""
         await wait_for_services(self.db, self.redis, max_wait=self.settings.startup_wait_seconds)
-        await migrate(self.settings)
+        await migrate(self.settings, self.db)
         await self._load_defaults()
         await self.content.refresh(force=True)
         if not self.help_countries:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from functools import lru_cache
 from pathlib import Path
 
 from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from alembic import command
@@ -54,8 +58,28 @@ def upgrade_schema(database_url: str) -> None:
     command.upgrade(alembic_config(database_url), "head")
 
 
-async def migrate(settings: Settings) -> None:
-    """Bring the schema to the newest Alembic revision (alembic runs its own loop, so a thread)."""
+@lru_cache(maxsize=1)
+def head_revisions() -> frozenset[str]:
+    """The newest revision(s) of alembic/versions (read once per process)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+async def at_head(engine: AsyncEngine) -> bool:
+    """True when the database already carries the newest revision (one small read)."""
+    try:
+        async with engine.connect() as conn:
+            found = {r[0] for r in (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()}
+    except DBAPIError:
+        return False  # no alembic_version yet: a new database
+    return found == head_revisions()
+
+
+async def migrate(settings: Settings, engine: AsyncEngine | None = None) -> None:
+    """Bring the schema to the newest Alembic revision (alembic runs its own loop, so a thread).
+    With the service's engine, a database already at the newest revision is left alone
+    without starting Alembic (most starts)."""
+    if engine is not None and await at_head(engine):
+        return
     path = settings.sqlite_path
     if path is not None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)

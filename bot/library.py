@@ -46,6 +46,9 @@ class Library:
     revision: int = 0
     emergency: dict[str, EmergencyNumbers] = field(default_factory=dict)  # by country, from the database
     ui: dict[str, PublishedUi] = field(default_factory=dict)  # published UI strings, by language
+    # what each entry was built from (version, time of the row's last change), so the next
+    # snapshot re-reads only what changed: bot.content_repository.build_library
+    stamps: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
     _index: dict[str, SearchIndex] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

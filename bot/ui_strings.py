@@ -10,8 +10,11 @@ defaults loaded into an empty database, like content/.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -142,8 +145,26 @@ def translated_count(messages: Messages, template: dict[str, TemplateEntry]) -> 
     return sum(1 for msgid in template if msgid in messages)
 
 
+_COMPILED: OrderedDict[tuple[str, str], Translations] = OrderedDict()  # the last few compiled
+_COMPILED_KEEP = 64
+
+
 def translations(messages: Messages, locale: str) -> Translations:
-    """Compiled in memory: a gettext Translations a Translator can use at once."""
+    """Compiled in memory: a gettext Translations a Translator can use at once. The same
+    strings are compiled once (every process start and content refresh installs them all);
+    a Translations is only read from, so one object serves them all."""
+    key = (locale, hashlib.sha256(json.dumps(messages, sort_keys=True, ensure_ascii=False).encode()).hexdigest())
+    if key in _COMPILED:
+        _COMPILED.move_to_end(key)
+        return _COMPILED[key]
+    compiled = _compile(messages, locale)
+    _COMPILED[key] = compiled
+    if len(_COMPILED) > _COMPILED_KEEP:
+        _COMPILED.popitem(last=False)
+    return compiled
+
+
+def _compile(messages: Messages, locale: str) -> Translations:
     catalog = _catalog(locale, plural_forms(messages, locale))
     for msgid, text in messages.items():
         if msgid == PLURAL_FORMS:
