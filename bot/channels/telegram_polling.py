@@ -106,6 +106,9 @@ class ConfirmingPoller:
                 continue
             started = sum(self._start(update) for update in updates)
             self._forget_confirmed()
+            if updates:
+                log.debug("telegram: getUpdates gave %d updates, %d new; %d in flight, confirmed below %s",
+                          len(updates), started, len(self._in_flight), self.offset)
             if not started and (self._in_flight or self._unanswered):
                 await self._wait_for_progress()
 
