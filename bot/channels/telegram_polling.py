@@ -10,8 +10,9 @@ was handled and is then delivered once more (restart, a second poller) is droppe
 channel's `only_once` marker.
 
 Telegram sends unconfirmed updates first in every reply, so while a turn is in flight a poll
-returns at once with it; the poller then waits for a turn to finish (at most `IN_FLIGHT_WAIT`)
-before it asks again, instead of spinning.
+returns at once with it; the poller then waits for a turn to finish (at most `IN_FLIGHT_WAIT`),
+and a little longer (`COALESCE`) so that one poll confirms several, before it asks again,
+instead of spinning on replies it has already seen.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from telegram.error import InvalidToken, TelegramError
 log = logging.getLogger(__name__)
 
 IN_FLIGHT_WAIT = 0.5  # seconds to wait for a turn to finish when a poll brought nothing new
+COALESCE = 0.05  # then this long, so one poll confirms the turns that finish together
 RETRY_UNANSWERED = 5.0  # seconds before an update nobody could answer is tried again
 MAX_BACKOFF = 30.0
 
@@ -147,7 +149,9 @@ class ConfirmingPoller:
         if self._unanswered:
             timeout = max(0.05, min(timeout, min(self._unanswered.values()) - time.monotonic()))
         if self._in_flight:
-            await asyncio.wait(list(self._in_flight.values()), timeout=timeout,
-                               return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(list(self._in_flight.values()), timeout=timeout,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if done:
+                await asyncio.sleep(COALESCE)
         else:
             await asyncio.sleep(timeout)
