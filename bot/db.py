@@ -27,7 +27,7 @@ def postgres_server_settings(settings: Settings) -> dict[str, str]:
 def make_engine(settings: Settings) -> AsyncEngine:
     """One engine per process. SQLite gets its folder and a busy timeout (writers queue that
     long, then fail); PostgreSQL gets statement, lock and idle-transaction timeouts, a connect
-    timeout and a bounded wait for a pooled connection. `hide_parameters`: an error message
+    timeout, a client-side command timeout and a bounded wait for a pooled connection. `hide_parameters`: an error message
     never carries a bound value (a comment, a keyed hash) into a log."""
     path = settings.sqlite_path
     if settings.database_url.startswith("sqlite"):
@@ -37,8 +37,12 @@ def make_engine(settings: Settings) -> AsyncEngine:
                                    connect_args={"timeout": settings.sqlite_busy_timeout_seconds})
     connect_args: dict[str, object] = {}
     if "+asyncpg" in settings.database_url:
+        # command_timeout: the client's own limit, a little over the server's statement
+        # timeout, for when the server cannot say anything at all (restarted under a pooled
+        # connection, a network that drops packets): no query, and no pool pre-ping, waits forever
         connect_args = {"server_settings": postgres_server_settings(settings),
-                        "timeout": settings.db_connect_timeout_seconds}
+                        "timeout": settings.db_connect_timeout_seconds,
+                        "command_timeout": settings.db_statement_timeout_ms / 1000 + 2}
     return create_async_engine(settings.database_url, pool_pre_ping=True, hide_parameters=True,
                                pool_timeout=settings.db_pool_timeout_seconds, connect_args=connect_args)
 

@@ -140,9 +140,9 @@ async def _eventually(read, expected, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if await read() == expected:
+            if await asyncio.wait_for(read(), 5) == expected:
                 return
-        except Exception:
+        except Exception:  # the database still coming back, or a read that hangs: try again
             pass
         await asyncio.sleep(0.1)
     raise AssertionError(f"never reached {expected}")
