@@ -28,7 +28,7 @@ CHANNEL = "telegram"
 
 
 # endpoints that put a message into a chat: paced per chat and counted in the overall limit
-PACE_PREFIX = "tgpace:"  # + her keyed hash: when her next message may go (Redis pacing)
+PACE_PREFIX = "tgpace:"  # + a keyed hash of the chat for pacing only: when her next message may go
 PACED_ENDPOINTS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup",
                              "sendPhoto", "sendDocument", "sendLocation", "sendContact"})
 
@@ -171,9 +171,11 @@ class RedisPacer:
     Each message to a chat reserves that chat's next slot (`interval` apart) and then a slot
     in the deployment-wide sequence (1/rate apart), on Redis's clock, so N processes together
     send at most `rate` messages a second and one chat gets at most one every `interval`.
-    A chat's slot is kept under her keyed hash (`tgpace:` + the same key as her session, never
-    the chat id; "delete my data" erases it too). If Redis fails, this process falls back
-    to its own in-memory pacing for that message: a message is delayed, never dropped.
+    A chat's slot is kept under a keyed hash of its own (`tgpace:` + the chat id hashed for
+    pacing only, never the chat id, and not her session's key, so it links to nothing of
+    hers) and lives about `interval` seconds. It is not "her data" to delete: the answer to
+    "delete my data" is itself paced and would write it again. If Redis fails, this process
+    falls back to its own in-memory pacing for that message: a message is delayed, never dropped.
     """
 
     def __init__(self, redis: Any, interval: float, rate: float, chat_key: Callable[[int | str], str],
@@ -227,7 +229,6 @@ def make_flood_control(ctx: AppContext) -> FloodControl:
     redis = getattr(ctx, "redis", None)
     if redis is None:
         return FloodControl(interval)
-    ctx.personal.register_prefix(PACE_PREFIX, "telegram pacing")
-    pacer = RedisPacer(redis, interval, 30, lambda chat_id: ctx.user_keys.key(CHANNEL, chat_id),
+    pacer = RedisPacer(redis, interval, 30, lambda chat_id: ctx.user_keys.key("telegram-pacing", chat_id),
                        prefix=getattr(ctx.store, "prefix", "smb:"))
     return RedisFloodControl(interval, pacer)
