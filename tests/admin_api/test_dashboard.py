@@ -165,10 +165,12 @@ async def test_dashboard_in_headless_chromium_phone_width_english_and_arabic(ctx
 
                 # a wrong key: refused, back at the key form
                 await page.fill("#key", "smb_wrong")
-                await page.click("#login button[type=submit]")
+                # the browser logs the 401 itself, sometimes after the page shows the error: wait for both
+                async with page.expect_console_message(lambda m: "401" in m.text):
+                    await page.click("#login button[type=submit]")
                 await page.wait_for_selector("#loginerror:has-text('not accepted')")
                 assert await page.evaluate("sessionStorage.length") == 0
-                problems.clear()  # the browser logs the 401 itself
+                problems.clear()
 
                 await page.fill("#key", analyst)
                 await page.click("#login button[type=submit]")

@@ -91,12 +91,14 @@ async def test_inbox_in_headless_chromium_phone_width_english_and_arabic(ctx, tm
 
                 # a wrong key: refused, back at the key form, nothing kept
                 await page.fill("#key", "smb_wrong")
-                await page.click("#login button[type=submit]")
+                async with page.expect_console_message(lambda m: "401" in m.text):  # logged by the browser
+                    await page.click("#login button[type=submit]")
                 await page.wait_for_selector("#loginerror:has-text('not accepted')")
                 assert await page.evaluate("sessionStorage.length") == 0
                 # an analyst's key is a real key, but not for the inbox
                 await page.fill("#key", analyst)
-                await page.click("#login button[type=submit]")
+                async with page.expect_console_message(lambda m: "403" in m.text):
+                    await page.click("#login button[type=submit]")
                 await page.wait_for_selector("body[data-state=error]")
                 assert "responder" in await page.inner_text("#status")
                 await page.click("#logout")
