@@ -128,6 +128,11 @@ class ServicesFile(BaseModel):
     services: list[ServiceEntry]
 
 
+def data_hash(data: object) -> str:
+    """The fingerprint of JSON-like data: the same data, in any key order, the same hash."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
 def source_hash(translation: Translation | dict) -> str:
     """Fingerprint of a source text, so translations made from an older text show as outdated."""
     data = translation if isinstance(translation, dict) else translation.model_dump()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content_files import read_library
-from bot.content_model import Item, Service, item_to_data, source_hash
+from bot.content_model import Item, Service, data_hash, item_to_data, source_hash
 from bot.emergency import EmergencyNumbers, read_emergency
 from bot.languages import read_table
 from bot.library import Library, PublishedUi
@@ -140,11 +138,6 @@ async def _load_item(session: AsyncSession, row: ContentItem | None, item: Item,
 def emergency_data(numbers: EmergencyNumbers) -> dict:
     """One country's numbers as stored in emergency_numbers.data (JSON: dates as ISO text)."""
     return numbers.model_dump(mode="json", exclude_none=True)
-
-
-def data_hash(data: object) -> str:
-    """The fingerprint of a file as loaded (layout and comments do not count)."""
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def _file_row(session: AsyncSession, row: Row | None, digest: str, key: str, report: LoadReport,
@@ -303,15 +296,15 @@ async def build_library(sessionmaker: async_sessionmaker, previous: Library | No
         revision = int(await session.scalar(
             select(ContentRevision.revision).where(ContentRevision.id == 1)) or 0)
         item_data = await _changed_rows(
-            session, "item:", stamps, new_stamps, ContentItem.id, ContentItem.published,
+            session, "item", stamps, new_stamps, ContentItem.id, ContentItem.published,
             (ContentItem.published_version, ContentItem.updated_at),
             (ContentItem.published.is_not(None), ContentItem.status != "archived"))
         srows = (await session.scalars(select(ServiceRow).where(ServiceRow.active.is_(True)))).all()
         emergency_data = await _changed_rows(
-            session, "emergency:", stamps, new_stamps, EmergencyCountry.country, EmergencyCountry.data,
+            session, "emergency", stamps, new_stamps, EmergencyCountry.country, EmergencyCountry.data,
             (EmergencyCountry.version, EmergencyCountry.updated_at), ())
         ui_data = await _changed_rows(
-            session, "ui:", stamps, new_stamps, UiCatalog.locale, UiCatalog.published,
+            session, "ui", stamps, new_stamps, UiCatalog.locale, UiCatalog.published,
             (UiCatalog.published_version, UiCatalog.updated_at),
             (UiCatalog.published.is_not(None), UiCatalog.status != "archived"))
     items = _validated("item", item_data, previous.items if previous else {}, new_stamps,
@@ -349,10 +342,11 @@ def _validated(kind: str, found: dict[str, Any], previous: dict[str, Any], new_s
     return out
 
 
-async def _changed_rows(session: AsyncSession, prefix: str, stamps: dict[str, tuple], new_stamps: dict[str, tuple],
+async def _changed_rows(session: AsyncSession, kind: str, stamps: dict[str, tuple], new_stamps: dict[str, tuple],
                         key, value, stamp_columns: tuple, where: tuple) -> dict[str, Any]:
     """key -> the value column's data for rows whose stamp changed, None for the unchanged
-    (taken over from the previous snapshot). Fills new_stamps."""
+    (taken over from the previous snapshot). Fills new_stamps, under "<kind>:<key>"."""
+    prefix = kind + ":"
     out: dict[str, Any] = {}
     changed = []
     for row in (await session.execute(select(key, *stamp_columns).where(*where))).all():

@@ -27,8 +27,9 @@ def postgres_server_settings(settings: Settings) -> dict[str, str]:
 def make_engine(settings: Settings) -> AsyncEngine:
     """One engine per process. SQLite gets its folder and a busy timeout (writers queue that
     long, then fail); PostgreSQL gets statement, lock and idle-transaction timeouts, a connect
-    timeout, a client-side command timeout and a bounded wait for a pooled connection. `hide_parameters`: an error message
-    never carries a bound value (a comment, a keyed hash) into a log."""
+    timeout, a client-side command timeout and a bounded wait for a pooled connection.
+    `hide_parameters`: an error message never carries a bound value (a comment, a keyed hash)
+    into a log."""
     path = settings.sqlite_path
     if settings.database_url.startswith("sqlite"):
         if path is not None:

@@ -10,9 +10,7 @@ defaults loaded into an empty database, like content/.
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -23,6 +21,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 from babel.support import Translations
+
+from bot.content_model import data_hash
 
 Messages = dict[str, str | list[str]]
 PO_HEADER = ("# The safe-migration bot's UI strings, from its admin API (GET /api/v1/ui-strings/<code>/po).\n"
@@ -153,7 +153,7 @@ def translations(messages: Messages, locale: str) -> Translations:
     """Compiled in memory: a gettext Translations a Translator can use at once. The same
     strings are compiled once (every process start and content refresh installs them all);
     a Translations is only read from, so one object serves them all."""
-    key = (locale, hashlib.sha256(json.dumps(messages, sort_keys=True, ensure_ascii=False).encode()).hexdigest())
+    key = (locale, data_hash(messages))
     if key in _COMPILED:
         _COMPILED.move_to_end(key)
         return _COMPILED[key]

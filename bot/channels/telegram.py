@@ -149,16 +149,16 @@ class TelegramChannel:
         self._retry_start: asyncio.Task | None = None
         self._unanswered: set[int] = set()  # update ids whose fallback answer failed too
         self.flood = make_flood_control(ctx)
+        self.application = self._build()
+        self.polling = ConfirmingPoller(self.application.bot, self.handle, timeout=POLL_TIMEOUT,
+                                        allowed_updates=ALLOWED_UPDATES)
         # long polling with Redis (several processes): only the holder of this lease polls;
         # every process still sends (answers, the outbox) through the same global limits
         self.poller: Leader | None = None
         if not self.webhook_mode and getattr(ctx, "redis", None) is not None:
             lease = make_lease(ctx.redis, "telegram-poller", self.settings.lock_ttl_seconds,
                                prefix=getattr(ctx.store, "prefix", "smb:"))
-            self.poller = Leader(lease, self._start_polling, self._stop_polling)
-        self.application = self._build()
-        self.polling = ConfirmingPoller(self.application.bot, self.handle, timeout=POLL_TIMEOUT,
-                                        allowed_updates=ALLOWED_UPDATES)
+            self.poller = Leader(lease, self.polling.start, self.polling.stop)
         self._wire(self.application)
         self.router = APIRouter()
         self.router.add_api_route(WEBHOOK_PATH, self.webhook, methods=["POST"], include_in_schema=False)
@@ -215,19 +215,13 @@ class TelegramChannel:
                                       allowed_updates=ALLOWED_UPDATES, max_connections=40)
         else:
             await app.bot.delete_webhook()  # getUpdates is refused while a webhook is set
-        if not self.webhook_mode and self.poller is None:
-            await self._start_polling()
+            if self.poller is None:
+                await self.polling.start()
         await app.start()
         if self.poller is not None:  # several processes: only the lease holder polls
             await self.poller.start()
         self._started = True
         log.info("telegram: running in %s mode", "webhook" if self.webhook_mode else "polling")
-
-    async def _start_polling(self) -> None:
-        await self.polling.start()
-
-    async def _stop_polling(self) -> None:
-        await self.polling.stop()
 
     async def _connect_later(self) -> None:
         delay = 1.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import pytest
 from telegram import Bot, Update
@@ -27,6 +28,17 @@ async def _until(check, timeout: float = 10.0) -> None:
     raise AssertionError("never happened")
 
 
+@contextlib.asynccontextmanager
+async def polling(bot: Bot, handle):
+    """A ConfirmingPoller running over `handle` for the block, stopped after it."""
+    poller = ConfirmingPoller(bot, handle, timeout=1, allowed_updates=ALLOWED)
+    await poller.start()
+    try:
+        yield poller
+    finally:
+        await poller.stop()
+
+
 @pytest.fixture
 async def tg():
     async with FakeTelegram() as fake:
@@ -47,9 +59,7 @@ async def test_an_update_in_flight_is_not_confirmed_and_is_handed_over_once(tg, 
         await release.wait()
         return True
 
-    poller = ConfirmingPoller(bot, handle, timeout=1, allowed_updates=ALLOWED)
-    await poller.start()
-    try:
+    async with polling(bot, handle):
         uid = await tg.push(text_update(5_550_080_001, "hello"))
         await _until(lambda: seen == [uid])
         await asyncio.sleep(1.2)  # several polls while the turn is in flight
@@ -58,8 +68,6 @@ async def test_an_update_in_flight_is_not_confirmed_and_is_handed_over_once(tg, 
         release.set()
         await _until(lambda: any(o is not None and o > uid for o in _offsets(tg)))
         assert seen == [uid]
-    finally:
-        await poller.stop()
 
 
 async def test_a_later_update_does_not_confirm_an_earlier_one_still_in_flight(tg, bot) -> None:
@@ -71,9 +79,7 @@ async def test_a_later_update_does_not_confirm_an_earlier_one_still_in_flight(tg
             await release.wait()
         return True
 
-    poller = ConfirmingPoller(bot, handle, timeout=1, allowed_updates=ALLOWED)
-    await poller.start()
-    try:
+    async with polling(bot, handle):
         slow = await tg.push(text_update(5_550_080_002, "hello"))
         await _until(lambda: slow in seen)
         fast = await tg.push(text_update(5_550_080_003, "hello"))
@@ -83,8 +89,6 @@ async def test_a_later_update_does_not_confirm_an_earlier_one_still_in_flight(tg
         assert seen == [slow, fast]  # each handed over once, though Telegram sent both again
         release.set()
         await _until(lambda: any(o is not None and o > fast for o in _offsets(tg)))
-    finally:
-        await poller.stop()
 
 
 async def test_an_update_nobody_could_answer_is_tried_again(tg, bot, monkeypatch) -> None:
@@ -95,15 +99,11 @@ async def test_an_update_nobody_could_answer_is_tried_again(tg, bot, monkeypatch
         attempts.append(update.update_id)
         return len(attempts) > 1  # the first time, not even the fallback answer went out
 
-    poller = ConfirmingPoller(bot, handle, timeout=1, allowed_updates=ALLOWED)
-    await poller.start()
-    try:
+    async with polling(bot, handle):
         uid = await tg.push(text_update(5_550_080_004, "HELP"))
         await _until(lambda: len(attempts) == 2)
         await _until(lambda: any(o is not None and o > uid for o in _offsets(tg)))
         assert attempts == [uid, uid]
-    finally:
-        await poller.stop()
 
 
 async def test_stopping_waits_for_the_turn_then_confirms_it(tg, bot) -> None:
