@@ -53,7 +53,7 @@ def cost_table(max_segments: int = 3) -> str:
         t = catalogs.get(locale)
         for label, fn in (("without", identity), ("with to_gsm", None)):
             original = sms_render.gsm
-            sms_render._plan_item.cache_clear()  # items laid out with the other setting
+            sms_render._plan_shared.cache_clear()  # items laid out with the other setting
             if fn is not None:
                 sms_render.gsm = fn  # render exactly as the bot does, minus the replacement
             try:
@@ -66,7 +66,7 @@ def cost_table(max_segments: int = 3) -> str:
                     gsm7 += sum(i.encoding == "GSM-7" for i in infos)
             finally:
                 sms_render.gsm = original
-                sms_render._plan_item.cache_clear()
+                sms_render._plan_shared.cache_clear()
             n = len(segs)
             rows.append(f"| {locale} | {label} | {n} | {statistics.fmean(segs):.2f} | {max(segs)} | "
                         f"{statistics.fmean(per_item):.1f} | {gsm7 / n:.0%} | {(n - gsm7) / n:.0%} |")

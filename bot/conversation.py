@@ -42,6 +42,9 @@ class Reply:
     link: str | None = None
     short: str | None = None
     replaces_menu: bool = False  # a navigation step: may edit the previous menu in place
+    # only library and catalog text, the same for every woman who gets it (nothing of hers,
+    # no code of her question): a channel may lay it out once and keep the layout
+    shared: bool = False
 
 
 # what the next typed text means: a menu search, a language name, a comment to keep, a

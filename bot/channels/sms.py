@@ -294,9 +294,13 @@ class SmsCore:
         if inbound.channel == "whatsapp":
             visit.writes.append((WHATSAPP_PREFIX + user_key, {"open": True}, WHATSAPP_WINDOW))
         event_id = self.ctx.user_keys.key("event", f"{inbound.gateway}:{inbound.message_id}") if inbound.message_id else None
+        # her SIM's country is looked up on her first message only: it cannot change for one
+        # number, and libphonenumber's lookup is not cheap (a number in no region's plan is
+        # checked against every region sharing its country code)
+        first = visit.known.get(self.ctx.engine.session_key(user_key)) is None
+        country_hint = inbound.country if first else None
         event = Event(inbound.channel, user_key, text=inbound.text, unsupported=inbound.unsupported,
-                      country_hint=inbound.country, event_id=event_id,
-                      reply_to=reply_address(inbound))
+                      country_hint=country_hint, event_id=event_id, reply_to=reply_address(inbound))
         if await self.is_opted_out(user_key, visit):
             folded = " ".join(text.casefold().split())
             if folded in RESUME_WORDS or keywords.match("menu", text):

@@ -34,7 +34,7 @@ _WIDEST_CHAR = "\U0001F600"
 _UNITS_PER_SEGMENT = {"GSM-7": 153, "UCS-2": 67}
 # marks in labels that would force UCS-2 on their own, and their plain stand-ins
 _LABEL_MARKS = {"✓ ": "* ", "✓": "*"}
-ITEMS_KEPT = 2048  # items laid out as SMS, kept in memory (every item in every language, and more)
+SHARED_KEPT = 4096  # shared replies laid out as SMS, kept in memory (every item in every language, menus)
 
 
 # ordinal and degree signs in "n° 189" (fr) or "n.º 189" (es): no GSM-7 look-alike in
@@ -186,17 +186,18 @@ def _layout(body: str, block: str, t: Translator, max_segments: int, reply: Repl
 
 def plan_reply(reply: Reply, t: Translator, max_segments: int) -> SmsPlan:
     """One Reply as the SMS she gets now and the pages MORE shows after it."""
-    if reply.short:  # an item: library text and choices only, the same for everyone who opens it
-        kept = _plan_item(reply, t, max_segments)
+    if reply.shared:  # library and catalog text only: items, menus, topic and language lists
+        kept = _plan_shared(reply, t, max_segments)
         return SmsPlan(now=list(kept.now), later=list(kept.later))
     return _plan(reply, t, max_segments)
 
 
-@functools.lru_cache(maxsize=ITEMS_KEPT)
-def _plan_item(reply: Reply, t: Translator, max_segments: int) -> SmsPlan:
-    """An item's pages, laid out once (cutting the full text into pages is the costliest part
-    of an SMS turn). Only items are kept: other replies can carry her own words or her
-    question's code. A new library revision makes new Replies, so stale ones just age out."""
+@functools.lru_cache(maxsize=SHARED_KEPT)
+def _plan_shared(reply: Reply, t: Translator, max_segments: int) -> SmsPlan:
+    """A shared reply's pages, laid out once (cutting an item's full text into pages is the
+    costliest part of an SMS turn, a menu's layout the most frequent). Only replies marked
+    shared are kept: others can carry her own words or her question's code. A new library
+    revision makes new Replies, so stale ones just age out."""
     return _plan(reply, t, max_segments)
 
 

@@ -27,7 +27,7 @@ def welcome(turn: Turn) -> Reply:
         # 120 characters in every script (two SMS), and MENU and LANG as they are (both work in
         # every language); you may add your own word after each.
         return Reply(turn._("Hello. Free information on safe migration for women. We do not keep your number. "
-                            "Reply MENU to start, LANG for another language."), turn.locale)
+                            "Reply MENU to start, LANG for another language."), turn.locale, shared=True)
     turn.session.state = "lang"
     text = "\n\n".join([
         turn._("Hello. This is a free service with information on safe migration for women: your rights, risks on the way, and where to get help."),  # noqa: E501
@@ -84,7 +84,7 @@ async def on_section(turn: Turn, section: str) -> list[Reply]:
     choices = [Choice(item.text(turn.locale).title, pay(Head.ITEM, item.id)) for item in items]
     choices.append(back(turn))
     return [Reply(f"{note}{title}\n\n" + turn._("Choose a topic:"), turn.locale, tuple(choices),
-                  replaces_menu=True)]
+                  replaces_menu=True, shared=True)]
 
 
 async def on_item(turn: Turn, item_id: str) -> list[Reply]:
@@ -143,7 +143,7 @@ def render_item(item: Item, t: Translator, library: Library) -> Reply:
     choices.append(Choice(_(SECTION_LABELS[item.section]), pay(Head.SECTION, item.section)))
     choices.append(Choice(_("Main menu"), Head.MENU))
     link = next((s.url for s in item.sources if s.url), None)
-    return Reply(text, t.locale, tuple(choices), link=link, short=f"{tr.title}: {tr.sms}")
+    return Reply(text, t.locale, tuple(choices), link=link, short=f"{tr.title}: {tr.sms}", shared=True)
 
 
 HANDLERS = {

@@ -32,17 +32,18 @@ def menu_choices(turn: Turn) -> tuple[Choice, ...]:
 
 
 def menu(turn: Turn, note: str | None = None) -> Reply:
+    """The main menu, under a note from the catalog (never her words: the reply is shared)."""
     turn.session.state = "menu"
     intro = turn._("What would you like to know? Choose a topic, or type a few words.")
     return Reply("\n\n".join(p for p in (note, intro) if p), turn.locale, menu_choices(turn),
-                 replaces_menu=True)
+                 replaces_menu=True, shared=True)
 
 
 def language_choice(turn: Turn, text: str) -> Reply:
-    """Every offered language, hers first, each in its own name."""
+    """Every offered language, hers first, each in its own name, under a text from the catalog."""
     order = [turn.locale] + [loc for loc in turn.deps.catalogs.locales if loc != turn.locale]
     choices = tuple(Choice(turn.deps.catalogs.name(loc), pay(Head.LOCALE, loc)) for loc in order)
-    return Reply(text, turn.locale, choices, replaces_menu=True)
+    return Reply(text, turn.locale, choices, replaces_menu=True, shared=True)
 
 
 PICKER_SIZE = 8  # main destinations and origins shown as choices; any other is typed
@@ -54,7 +55,7 @@ def country_pick(turn: Turn, head: Head, question: str, skip_label: str | None =
     choices = [Choice(turn.t.country(c), pay(head, c)) for c in codes]
     choices.append(Choice(turn._("Another country"), pay(Head.TYPE_COUNTRY, head)))
     choices.append(Choice(skip_label or turn._("Skip"), pay(head, SKIP)))
-    return Reply(question, turn.locale, tuple(choices), replaces_menu=True)
+    return Reply(question, turn.locale, tuple(choices), replaces_menu=True, shared=True)
 
 
 def is_country(arg: str) -> bool:

@@ -70,7 +70,7 @@ def her_country(turn: Turn) -> str | None:
 def numbers_first(turn: Turn, blocks: list[str]) -> Reply:
     """HELP's first message: the numbers alone, so the first SMS always carries them (even
     UCS-2 ones, 67 characters a segment)."""
-    return Reply("\n\n".join(blocks), turn.locale)
+    return Reply("\n\n".join(blocks), turn.locale, shared=True)
 
 
 def danger_line(turn: Turn) -> str:
@@ -90,7 +90,7 @@ def help_for(turn: Turn, country: str) -> list[Reply]:
     lines.extend(international(turn))
     choices = (Choice(turn._("Find services"), pay(Head.SERVICES, country)),
                Choice(turn._("I am in another country"), Head.HELP_COUNTRY), back(turn))
-    return [numbers_first(turn, [block]), Reply("\n\n".join(lines), turn.locale, choices)]
+    return [numbers_first(turn, [block]), Reply("\n\n".join(lines), turn.locale, choices, shared=True)]
 
 
 def international(turn: Turn) -> list[str]:
@@ -107,7 +107,7 @@ def help_anywhere(turn: Turn) -> list[Reply]:
     picker = country_pick(turn, Head.HELP, "")
     first = (Choice(turn._("Yes, I am in {country}").format(country=turn.t.country(sim)), pay(Head.HELP, sim)),) if sim else ()
     return [numbers_first(turn, blocks),
-            Reply("\n\n".join(lines), turn.locale, first + picker.choices[:-1] + (back(turn),))]
+            Reply("\n\n".join(lines), turn.locale, first + picker.choices[:-1] + (back(turn),), shared=True)]
 
 
 def help_now(turn: Turn) -> list[Reply]:
@@ -144,7 +144,7 @@ async def on_services(turn: Turn, country: str) -> list[Reply]:
         lines.extend(international(turn))
     return [Reply("\n\n".join(lines), turn.locale,
                   (Choice(turn._("Get help now"), Head.HELP),
-                   Choice(turn._("Other country"), pay(Head.SERVICES, SKIP)), back(turn)))]
+                   Choice(turn._("Other country"), pay(Head.SERVICES, SKIP)), back(turn)), shared=True)]
 
 
 HANDLERS = {

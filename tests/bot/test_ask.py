@@ -193,3 +193,30 @@ async def test_deletion_removes_her_thread_and_address(ctx) -> None:
     async with ctx.sessionmaker() as session:
         assert (await session.scalars(select(AddressRow))).all() == []
         assert (await session.scalars(select(InboxMessage))).all() == []
+
+
+async def test_no_reply_laid_out_once_for_everyone_carries_her_words_or_her_code(ctx) -> None:
+    """Shared replies (menus, lists, items) are kept laid out in memory: nothing of hers may be in one."""
+    woman = await _ready(ctx)
+    seen = []
+
+    async def say(text: str) -> None:
+        await woman.says(text)
+        seen.extend(woman.replies)
+
+    async def pick(label: str) -> None:
+        await woman.picks(label)
+        seen.extend(woman.replies)
+
+    await say("zanzibarqx passport")  # a search that finds something, with a word of hers
+    await say("zanzibarqx")  # a search that finds nothing
+    await pick("Main menu")
+    await pick("Ask a person")
+    await pick("Write my question")
+    await say("zanzibarqx: my agency keeps my passport")
+    [thread] = await _threads(ctx)
+    await pick("Main menu")
+    await pick("Ask a person")
+    shared = [r for r in seen if r.shared]
+    assert shared and any(thread.code in r.text for r in seen)
+    assert not [r for r in shared if "zanzibarqx" in r.text or thread.code in r.text]

@@ -110,3 +110,16 @@ def test_extra_replacement_never_costs_more_and_never_touches_non_latin(text) ->
         assert encoding_of(out) == "GSM-7"
     if has_non_latin_letter(text):
         assert out == text
+
+
+def test_only_replies_marked_shared_are_kept_laid_out() -> None:
+    from bot.channels import sms_render
+
+    before = sms_render._plan_shared.cache_info().currsize
+    plan_reply(Reply("Your question is sent. Its code is K7Q2.", "en", (Choice("Yes", "ok:y"),)), t("en"), 3)
+    assert sms_render._plan_shared.cache_info().currsize == before
+    menu = Reply("What would you like to know?", "en", (Choice("Yes", "ok:y"),), shared=True)
+    first = plan_reply(menu, t("en"), 3)
+    first.now.append("changed by one caller")  # each caller gets its own lists
+    assert plan_reply(menu, t("en"), 3).now == ["What would you like to know?\n\nReply with a number:\n1 Yes\n0 Main menu"]
+    assert sms_render._plan_shared.cache_info().currsize == before + 1

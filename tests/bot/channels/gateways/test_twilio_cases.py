@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from twilio.request_validator import RequestValidator
 
 from tests.bot.channels.gateway_cases import Case, run_case
-from tests.bot.channels.sms_helpers import BASE_URL, twilio_signature
+from tests.bot.channels.sms_helpers import BASE_URL, TWILIO_TOKEN, twilio_signature
 
 PHONE = "+447700900601"
 URL = BASE_URL + "/sms/twilio"
@@ -19,6 +20,22 @@ def _signed_elsewhere(rig):
 def _tampered(rig):
     params = rig.twilio_params(PHONE, "hello")
     return rig.twilio_post(dict(params, Body="other"), signature=twilio_signature(URL, params))
+
+
+def _signed_with_port(rig):
+    """Twilio sometimes signs the URL with its default port: the library's variant is kept."""
+    params = rig.twilio_params(PHONE, "hello")
+    return rig.twilio_post(params, signature=twilio_signature("https://bot.example.org:443/sms/twilio", params))
+
+
+def _algorithm(name: str, signed_with: str):
+    def post(rig):
+        params = rig.twilio_params(PHONE, "hello")
+        signature = RequestValidator(TWILIO_TOKEN).compute_signature(URL, params, signed_with)
+        return rig.client.post("/sms/twilio", data=params, headers={
+            "X-Twilio-Signature": signature,
+            "X-Twilio-Webhooks-Signature-Settings": f"key=webhooks_sharedkey_1,algorithm={name}"})
+    return post
 
 
 def _unconfigured(rig):
@@ -46,6 +63,15 @@ CASES = [
     Case("a missing signature is refused", lambda r: r.twilio_post(r.twilio_params(PHONE, "hi"), signature=""),
          403, keeps_nothing=True),
     Case("a signature over another URL is refused", _signed_elsewhere, 403, keeps_nothing=True),
+    Case("a signature over the URL with its default port is accepted", _signed_with_port, 200, "Reply MENU"),
+    Case("an HMAC-SHA256 signature named in the settings header is accepted",
+         _algorithm("HMAC_SHA256", "HMAC_SHA256"), 200, "Reply MENU"),
+    Case("an algorithm Twilio's library does not know is refused", _algorithm("HMAC_MD4", "HMAC_SHA1"), 403,
+         keeps_nothing=True),
+    Case("a signature with non-ASCII characters is refused, not an error",
+         lambda r: r.client.post("/sms/twilio", data=r.twilio_params(PHONE, "hi"),
+                                 headers={"X-Twilio-Signature": "Zm9y\u00e9ZWQ=".encode("latin-1")}),
+         403, keeps_nothing=True),
     Case("a changed body is refused", _tampered, 403, keeps_nothing=True),
     Case("an unconfigured gateway refuses everything", _unconfigured, 403, keeps_nothing=True),
     Case("a body over the limit is refused", _huge, 413, keeps_nothing=True),
