@@ -34,7 +34,7 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     from bot.app import AppContext
     from bot.web import create_app
 
-    app = create_app(AppContext(settings))
+    app = create_app(AppContext(settings), freeze_heap=True)
     # log_config=None: uvicorn's loggers go through the root handler and its redaction;
     # no access log (it would carry gateway query strings and webhook keys)
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(),

@@ -9,6 +9,8 @@ from typing import Any
 
 import uvicorn
 
+from bot.channels.sms import OPTOUT_INDEX
+
 
 @asynccontextmanager
 async def serve_on_loopback(app: Any) -> AsyncIterator[str]:
@@ -30,23 +32,31 @@ async def serve_on_loopback(app: Any) -> AsyncIterator[str]:
         await task
 
 
+# keys about the whole service, none about a person: left out of what the store is said to keep
+SERVICE_WIDE = frozenset({OPTOUT_INDEX})
+
+
 async def store_text(store: Any) -> str:
     """Every key and value in the session store (in-process or Redis), as text to search."""
     if hasattr(store, "_data"):
-        return "\n".join(f"{k}={v[1]}" for k, v in store._data.items())
+        return "\n".join(f"{k}={v[1]}" for k, v in store._data.items() if k not in SERVICE_WIDE)
     out = []
     async for key in store._redis.scan_iter(match=store._prefix + "*"):
+        if key[len(store._prefix):] in SERVICE_WIDE:
+            continue
         value = await store._redis.get(key) if await store._redis.type(key) == "string" else ""
         out.append(f"{key}={value}")
     return "\n".join(out)
 
 
 async def store_keys(store: Any) -> list[str]:
-    """Every live key in the session store (in-process or Redis), without the Redis prefix."""
+    """Every live key in the session store (in-process or Redis), without the Redis prefix
+    (and without the service-wide ones)."""
     if hasattr(store, "_data"):
-        return list(store._data)
+        return [key for key in store._data if key not in SERVICE_WIDE]
     prefix = store._prefix
-    return [key[len(prefix):] async for key in store._redis.scan_iter(match=prefix + "*")]
+    return [key[len(prefix):] async for key in store._redis.scan_iter(match=prefix + "*")
+            if key[len(prefix):] not in SERVICE_WIDE]
 
 
 # what may stay after "delete my data": ids of messages already answered (hashes of the

@@ -18,6 +18,11 @@ background), so every gateway behaves the same:
    After that we send nothing, with two exceptions: START (or UNSTOP, or a MENU word) opts back
    in and shows the menu, and an emergency word (HELP, AYUDA, ...) still gets the emergency
    contacts, because this is a safety service and carriers require HELP to be answered.
+   The store mirrors the table: at start every opt-out row gets its entry, then the index
+   mark is set (`index_opt_outs`); while the mark is there, no entry means no opt-out, so
+   even her first message of the day reads nothing from the database. Without the mark (a
+   Redis emptied under a running service) each woman's state is read from the database once
+   a day, as before. A START racing that start-up copy can leave her opted out: the safe side.
 4. MORE: a reply longer than SMS_MAX_SEGMENTS, and the full text of an item after its short
    SMS form, are kept as pages under "sms:" + user key (a namespace registered with
    bot.personal_data, so "delete my data" erases it) and sent one per MORE.
@@ -37,6 +42,7 @@ import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import delete as sql_delete
+from sqlalchemy import select
 
 from bot import keywords
 from bot.addresses import Address
@@ -57,7 +63,9 @@ log = logging.getLogger(__name__)
 
 SMS_PREFIX = "sms:"  # MORE pages, registered with bot.personal_data
 OPTOUT_PREFIX = "optout:"  # the store's copy of her opt-out state, registered too
-OPTOUT_CACHE_TTL = 86400
+OPTOUT_CACHE_TTL = 86400  # a reading of the database, when the store has no index mark
+OPTOUT_INDEX = "optout-index"  # set once every opt-out row has its entry in the store
+OPTOUT_KEEP = 10 * 365 * 86400  # an opt-out's entry lives as long as its row: no expiry in practice
 SEEN_PREFIX = "smsid:"
 WHATSAPP_PREFIX = "wa24:"  # she wrote on WhatsApp within 24 hours: we may still write to her
 WHATSAPP_WINDOW = 24 * 3600 - 15 * 60  # WhatsApp's customer-service window, with a margin
@@ -94,7 +102,8 @@ class Visit:
         self.writes: list[tuple[str, dict[str, Any] | None, int]] = []
 
     def reads(self) -> tuple[str, ...]:
-        return (OPTOUT_PREFIX + self.user_key, SESSION_PREFIX + self.user_key, SMS_PREFIX + self.user_key)
+        return (OPTOUT_PREFIX + self.user_key, SESSION_PREFIX + self.user_key, SMS_PREFIX + self.user_key,
+                OPTOUT_INDEX)
 
 
 class SmsCore:
@@ -236,12 +245,35 @@ class SmsCore:
     def user_key(self, inbound: Inbound) -> str:
         return self.ctx.user_keys.key(inbound.channel, inbound.phone)
 
+    async def index_opt_outs(self) -> None:
+        """Every opt-out row into the store, then the index mark (once per store: a second
+        process finds the mark). Best effort: without it, states are read from the database."""
+        try:
+            if await self.store.get(OPTOUT_INDEX) is not None:
+                return
+            async with self.ctx.sessionmaker() as session:
+                keys = list(await session.scalars(select(OptOut.user_key)))
+            for start in range(0, len(keys), 1000):
+                await self.store.write([(OPTOUT_PREFIX + k, {"stopped": True}, OPTOUT_KEEP)
+                                        for k in keys[start:start + 1000]])
+            await self.store.set(OPTOUT_INDEX, {"rows": len(keys)}, OPTOUT_KEEP)
+            log.info("sms: %d opt-outs copied to the store", len(keys))
+        except Exception as exc:
+            log.warning("sms: opt-outs not copied to the store (%s); read from the database instead",
+                        type(exc).__name__)
+
     async def is_opted_out(self, user_key: str, visit: Visit | None = None) -> bool:
-        """From the store's copy when there is one (no database read on every SMS)."""
+        """From the store: her entry, or none while the index mark is set. Only without the
+        mark is the database read (and its answer kept for a day)."""
         key = OPTOUT_PREFIX + user_key
-        cached = visit.known[key] if visit is not None and key in visit.known else await self.store.get(key)
+        if visit is not None and key in visit.known:
+            cached, indexed = visit.known[key], visit.known.get(OPTOUT_INDEX) is not None
+        else:
+            cached, indexed = await self.store.get(key), await self.store.get(OPTOUT_INDEX) is not None
         if isinstance(cached, dict):
             return bool(cached.get("stopped"))
+        if indexed:
+            return False
         async with self.ctx.sessionmaker() as session:
             stopped = await session.get(OptOut, user_key) is not None
         # written now, not with the visit's writes: a STOP or START of hers processed meanwhile
@@ -257,7 +289,7 @@ class SmsCore:
                     await session.commit()
                 except Exception:  # a concurrent STOP won the insert: same outcome
                     await session.rollback()
-        await self.store.set(OPTOUT_PREFIX + user_key, {"stopped": True}, OPTOUT_CACHE_TTL)
+        await self.store.set(OPTOUT_PREFIX + user_key, {"stopped": True}, OPTOUT_KEEP)
 
     async def opt_in(self, user_key: str) -> None:
         async with self.ctx.sessionmaker() as session:
@@ -381,7 +413,7 @@ class SmsChannel:
         route = self.router.routes[-1]
 
     async def start(self) -> None:
-        return None
+        await self.core.index_opt_outs()
 
     async def stop(self) -> None:
         await self.core.close()

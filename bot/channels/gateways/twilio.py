@@ -28,10 +28,12 @@ from bot.channels.gateway import Gateway, Inbound, Refused
 
 
 def public_url(base: str, request: Request) -> str:
-    url = base.rstrip("/") + request.url.path
-    if request.url.query:
-        url += "?" + request.url.query
-    return url
+    """PUBLIC_BASE_URL + the path and query Twilio called (from the ASGI scope: building
+    Starlette's URL object for it cost more than the signature itself)."""
+    scope = request.scope
+    url = base.rstrip("/") + scope["path"]
+    query = scope.get("query_string", b"")
+    return url + "?" + query.decode("latin-1") if query else url
 
 
 _DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'

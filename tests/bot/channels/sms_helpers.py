@@ -210,6 +210,7 @@ async def make_rig(settings_for, store, fake: FakeGateways, **overrides: Any):
     await ctx.start(watch=False)
     channel = SmsChannel(ctx)
     channel.core.http.retry_base_delay = 0.01
+    await channel.start()  # as the service does: the opt-outs copied to the store
     app = FastAPI()
     app.include_router(channel.router)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL)

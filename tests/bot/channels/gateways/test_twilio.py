@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels.gateways.twilio import twiml_text
+from bot.channels.sms import OPTOUT_INDEX, OPTOUT_PREFIX
 from bot.models import OptOut
 from tests.bot.channels.sms_helpers import BASE_URL, LOCALES, twilio_signature, whole_conversation
 
@@ -99,3 +100,43 @@ async def test_stop_is_honoured_at_once_and_start_resumes(rig) -> None:
         await rig.twilio(other, "hello")
         await rig.twilio(other, word)
         assert await rig.twilio(other, "2") == [], word
+
+
+def _statements(rig) -> list[str]:
+    """Every SQL statement the service sends from now on (the list fills as it runs)."""
+    seen: list[str] = []
+    event.listen(rig.ctx.db.sync_engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *rest: seen.append(statement))
+    return seen
+
+
+async def test_a_new_womans_first_messages_read_nothing_from_the_database(rig) -> None:
+    statements = _statements(rig)
+    assert await rig.twilio("+447700900410", "hello")
+    assert await rig.twilio("+447700900410", "MENU")
+    assert statements == []
+
+
+async def test_stop_is_honoured_from_the_store_copy_made_at_start(rig) -> None:
+    phone = "+447700900420"
+    await rig.twilio(phone, "hello")
+    await rig.twilio(phone, "STOP")
+    key = rig.ctx.user_keys.key("sms", phone)
+    await rig.ctx.store.delete(OPTOUT_PREFIX + key, OPTOUT_INDEX)  # a store that lost everything
+    await rig.channel.core.index_opt_outs()  # the next start copies the table again
+    statements = _statements(rig)
+    assert await rig.twilio(phone, "1") == []
+    assert statements == []
+    assert await rig.twilio(phone, "HELP")
+
+
+async def test_without_the_index_mark_her_state_is_read_from_the_database(rig) -> None:
+    phone = "+447700900430"
+    await rig.twilio(phone, "hello")
+    await rig.twilio(phone, "STOP")
+    key = rig.ctx.user_keys.key("sms", phone)
+    await rig.ctx.store.delete(OPTOUT_PREFIX + key, OPTOUT_INDEX)  # emptied under a running service
+    statements = _statements(rig)
+    assert await rig.twilio(phone, "1") == []
+    assert any("opt_outs" in s for s in statements)
+    assert (await rig.ctx.store.get(OPTOUT_PREFIX + key))["stopped"] is True  # kept for the day

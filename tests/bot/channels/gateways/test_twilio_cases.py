@@ -28,6 +28,13 @@ def _signed_with_port(rig):
     return rig.twilio_post(params, signature=twilio_signature("https://bot.example.org:443/sms/twilio", params))
 
 
+def _with_query(rig):
+    """A webhook URL configured with a query string: Twilio signs it with the query."""
+    params = rig.twilio_params(PHONE, "hello")
+    return rig.twilio_post(params, path="/sms/twilio?campaign=a%20b",
+                           signature=twilio_signature(URL + "?campaign=a%20b", params))
+
+
 def _algorithm(name: str, signed_with: str):
     def post(rig):
         params = rig.twilio_params(PHONE, "hello")
@@ -64,6 +71,7 @@ CASES = [
          403, keeps_nothing=True),
     Case("a signature over another URL is refused", _signed_elsewhere, 403, keeps_nothing=True),
     Case("a signature over the URL with its default port is accepted", _signed_with_port, 200, "Reply MENU"),
+    Case("a signature over the URL with its query string is accepted", _with_query, 200, "Reply MENU"),
     Case("an HMAC-SHA256 signature named in the settings header is accepted",
          _algorithm("HMAC_SHA256", "HMAC_SHA256"), 200, "Reply MENU"),
     Case("an algorithm Twilio's library does not know is refused", _algorithm("HMAC_MD4", "HMAC_SHA1"), 403,
