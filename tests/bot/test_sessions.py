@@ -53,3 +53,17 @@ async def test_memory_store_expires():
 async def test_redis_store_expires(store):
     await store.set("short", {"x": 1}, ttl=1)
     assert await store._redis.ttl(store._prefix + "short") in (0, 1)
+
+
+async def test_redis_claims_and_writes_expire_as_asked(store):
+    if isinstance(store, MemoryStore):
+        pytest.skip("Redis only: the in-process store's expiry is tested above")
+    await store.claim_and_get("m:9", 30, "s:x")
+    await store.write([("s:x", {"a": 1}, 90), ("s:y", {"b": 2}, 7)])
+    ttl = store._redis.ttl
+    assert 0 < await ttl(store._prefix + "m:9") <= 30
+    assert 30 < await ttl(store._prefix + "s:x") <= 90 and 0 < await ttl(store._prefix + "s:y") <= 7
+    await store._redis.script_flush()  # a Redis restarted without its scripts: loaded again
+    assert await store.claim_and_get("m:9", 30, "s:x") == (False, [{"a": 1}])
+    await store.write([("s:x", None, 0)])
+    assert await store.get("s:x") is None
