@@ -67,3 +67,15 @@ async def test_redis_claims_and_writes_expire_as_asked(store):
     assert await store.claim_and_get("m:9", 30, "s:x") == (False, [{"a": 1}])
     await store.write([("s:x", None, 0)])
     assert await store.get("s:x") is None
+
+
+async def test_memory_store_sweeps_expired_keys_a_step_at_a_time():
+    now = [1000.0]
+    store = MemoryStore(clock=lambda: now[0])
+    for n in range(3000):
+        await store.set(f"old:{n}", {"x": n}, ttl=10)
+    now[0] += 20  # all of them expired, none read again
+    for n in range(3000):
+        await store.set(f"new:{n}", {"x": n}, ttl=60)
+    assert not [key for key in store._data if key.startswith("old:")]
+    assert len(store._data) == 3000
