@@ -82,8 +82,11 @@ class Writer:
         return row
 
     async def create(self, actor: Actor, target: Target[Row], row: Row, edit: Edit[Row]) -> Row:
-        """Add a new record at version 1; an id already taken is a 409."""
+        """Add a new record at version 1; an id already taken is a 409 (found first, so the
+        session never holds two rows with one id; a concurrent create is the unique key's)."""
         obj_id = row.id
+        if await self.session.get(type(row), obj_id) is not None:
+            raise VersionConflict(None, f"{target.name} {obj_id}")
         self._stamp(actor, row)
         self.session.add(row)
         try:

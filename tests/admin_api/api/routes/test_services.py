@@ -55,3 +55,19 @@ async def test_service_edits_are_audited(world: World) -> None:
     await w.client.patch("/services/ke-helpline", headers=w.h("kenya", "editor"), json={"hours": "24/7", "version": 1})
     events = (await w.client.get("/audit", params={"target_type": "service"}, headers=w.h("kenya", "admin"))).json()
     assert events["events"][0]["action"] == "service.update" and events["events"][0]["detail"]["fields"] == ["hours"]
+
+
+async def test_a_taken_id_is_a_clean_409_and_the_existing_entry_is_untouched(world: World) -> None:
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    w = world
+    h = w.h("global", "editor")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SAWarning)  # no second row with the same id in the session
+        dup = await w.client.post("/services", headers=h, json={"id": "ke-helpline", "country": "KE",
+                                                                "name": "Again", "categories": ["legal_aid"]})
+    assert dup.status_code == 409
+    r = await w.client.get("/services/ke-helpline", headers=h)
+    assert r.status_code == 200 and r.json()["name"] != "Again"
