@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from bot.content_model import Item, Service
 from bot.emergency import EmergencyNumber, EmergencyNumbers, numbers_for
 from bot.search import SearchIndex
+
+T = TypeVar("T")
 
 # by what was indexed: a new snapshot of unchanged texts (every content refresh, every test) reuses it
 _INDEXES: dict[tuple, SearchIndex] = {}
@@ -50,6 +54,7 @@ class Library:
     # snapshot re-reads only what changed: bot.content_repository.build_library
     stamps: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
     _index: dict[str, SearchIndex] = field(default_factory=dict, repr=False)
+    _views: dict[tuple, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         texts: dict[str, list[tuple[str, list[tuple[str, str]]]]] = {}
@@ -58,6 +63,17 @@ class Library:
                 texts.setdefault(locale, []).append((item.id, [
                     ("keywords", " ".join(tr.keywords)), ("title", tr.title), ("sms", tr.sms), ("body", tr.body)]))
         self._index = {locale: _index_of(docs) for locale, docs in texts.items()}
+
+    def view(self, key: tuple, build: Callable[[], T]) -> T:
+        """Something derived from this snapshot and the key alone (a topic's list in one
+        language, for one stage and country), built on first use; a new snapshot starts
+        empty. The keys are bounded by what they can be: languages x topics x stages x
+        countries. Never for anything of hers."""
+        try:
+            return self._views[key]
+        except KeyError:
+            value = self._views[key] = build()
+            return value
 
     def translated_count(self, locale: str) -> int:
         """How many published items have a text in this language."""

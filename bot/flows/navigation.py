@@ -72,6 +72,13 @@ async def on_section(turn: Turn, section: str) -> list[Reply]:
     if section not in SECTION_LABELS:
         return [menu(turn, turn._("That choice is no longer available. Here is the menu."))]
     session = turn.session
+    key = ("section", turn.locale, section, session.stage, session.country)
+    return list(turn.library.view(key, lambda: _section_list(turn, section)))
+
+
+def _section_list(turn: Turn, section: str) -> tuple[Reply, ...]:
+    """A topic's items that fit her stage and country (all of them when none fits)."""
+    session = turn.session
     items = turn.library.in_section(section, session.stage, session.country)
     note = ""
     if not items and (session.stage or session.country):
@@ -79,12 +86,12 @@ async def on_section(turn: Turn, section: str) -> list[Reply]:
         note = turn._("Nothing matches your situation exactly, so here is everything on this topic.") + "\n\n"
     title = turn._(SECTION_LABELS[section])
     if not items:
-        return [Reply(title + "\n\n" + turn._("There is nothing here yet."), turn.locale,
-                      (back(turn),), replaces_menu=True)]
+        return (Reply(title + "\n\n" + turn._("There is nothing here yet."), turn.locale,
+                      (back(turn),), replaces_menu=True),)
     choices = [Choice(item.text(turn.locale).title, pay(Head.ITEM, item.id)) for item in items]
     choices.append(back(turn))
-    return [Reply(f"{note}{title}\n\n" + turn._("Choose a topic:"), turn.locale, tuple(choices),
-                  replaces_menu=True, shared=True)]
+    return (Reply(f"{note}{title}\n\n" + turn._("Choose a topic:"), turn.locale, tuple(choices),
+                  replaces_menu=True, shared=True),)
 
 
 async def on_item(turn: Turn, item_id: str) -> list[Reply]:

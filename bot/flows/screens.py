@@ -35,7 +35,8 @@ def menu(turn: Turn, note: str | None = None) -> Reply:
     """The main menu, under a note from the catalog (never her words: the reply is shared)."""
     turn.session.state = "menu"
     intro = turn._("What would you like to know? Choose a topic, or type a few words.")
-    return Reply("\n\n".join(p for p in (note, intro) if p), turn.locale, menu_choices(turn),
+    choices = turn.library.view(("menu", turn.locale), lambda: menu_choices(turn))
+    return Reply("\n\n".join(p for p in (note, intro) if p), turn.locale, choices,
                  replaces_menu=True, shared=True)
 
 

@@ -250,3 +250,21 @@ async def test_daily_cap_limits_feedback_per_person(ctx, settings_for):
     assert len(await _records(capped)) == 2
     await capped.content.stop()
     await capped.db.dispose()
+
+
+async def test_a_topic_list_follows_a_new_library_snapshot_at_once(ctx):
+    """Topic lists and the menu are built once per snapshot: a publish shows at once."""
+    from dataclasses import replace
+
+    woman = Woman(ctx.engine)
+    await woman.says("hi")
+    await woman.picks("l:en")
+    before = await woman.says("1")  # Know your rights
+    first = before.choices[0]
+    library = ctx.content.library
+    kept = {k: v for k, v in library.items.items() if v.id != first.payload.split(":")[-1]}
+    ctx.content.library = replace(library, items=kept)  # a new snapshot: its own views
+    await woman.says("0")
+    after = await woman.says("1")
+    assert first.label not in [c.label for c in after.choices]
+    assert [c.label for c in after.choices] != [c.label for c in before.choices]
