@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
+from redis.commands.core import AsyncScript
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 if TYPE_CHECKING:
@@ -223,8 +225,16 @@ class RedisStore:
     def __init__(self, url: str, prefix: str = "smb:", options: RedisOptions | None = None) -> None:
         self._redis = redis_client(url, options)
         self._prefix = prefix
-        self._claim_and_get = self._redis.register_script(_CLAIM_AND_GET)  # EVALSHA, loaded when missing
+        self._claim_and_get = self._redis.register_script(_CLAIM_AND_GET)
         self._write = self._redis.register_script(_WRITE)
+
+    async def _run(self, script: AsyncScript, keys: list[str], args: list[str | int]) -> Any:
+        """EVALSHA straight through the client (redis-py's Script call adds a layer of
+        argument checks on every message); a Redis without the script gets it loaded."""
+        try:
+            return await self._redis.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
+        except NoScriptError:
+            return await script(keys=keys, args=args)
 
     @property
     def client(self) -> aioredis.Redis:
@@ -280,7 +290,7 @@ class RedisStore:
         if key is None:
             claimed, raws = 1, await self._redis.mget(names)
         else:
-            claimed, raws = await self._claim_and_get(keys=[self._prefix + key, *names], args=[ttl])
+            claimed, raws = await self._run(self._claim_and_get, [self._prefix + key, *names], [ttl])
         return bool(claimed), [None if raw is None else json.loads(raw) for raw in raws]
 
     async def write(self, ops: Sequence[tuple[str, dict[str, Any] | None, int]]) -> None:
@@ -289,7 +299,7 @@ class RedisStore:
         args: list[str | int] = []
         for _, value, ttl in ops:
             args += ["-", ""] if value is None else [ttl, json.dumps(value, separators=(",", ":"))]
-        await self._write(keys=[self._prefix + key for key, _, _ in ops], args=args)
+        await self._run(self._write, [self._prefix + key for key, _, _ in ops], args)
 
     async def ping(self) -> bool:
         return bool(await self._redis.ping())
