@@ -6,9 +6,10 @@
    following a scripted conversation) are written to files and replayed by wrk through
    `bench/twilio.lua`, each request sent once, against (a) a bare FastAPI endpoint that parses
    the same form and returns TwiML and (b) `python -m bot serve`, one process each, in the same
-   run, on the embedded default (SQLite + in-process state) and on PostgreSQL + Redis. Two
-   rounds: as fast as it goes (requests a second, p99), and paced at about 200 requests a
-   second (p99).
+   run, on the embedded default (SQLite + in-process state) and on PostgreSQL + Redis. Each
+   target as fast as it goes (requests a second, p99), then paced at about 200 requests a
+   second (p99); three rounds, bare and service in turn, reported as medians with each
+   round's figure.
 2. **Load test.** Whole SMS conversations (hi, language, topic, item, rate it, consent, skip
    the profile: 7 messages, exactly one feedback record each), each woman a new number, through
    2 web processes on two ports sharing PostgreSQL + Redis, against the same through 1 process;
@@ -29,6 +30,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -64,11 +66,12 @@ def signed_line(sid: str, phone: str, body: str) -> str:
     return urlencode(params) + "\t" + _validator.compute_signature(BASE + "/sms/twilio", params)
 
 
-def write_distinct(prefix: Path, threads: int, n: int, tag: str) -> None:
-    """n distinct requests (2,000 women along SCRIPT), dealt round-robin to the threads' files."""
+def write_distinct(prefix: Path, threads: int, n: int, tag: str, women: int = 0) -> None:
+    """n distinct requests (2,000 women along SCRIPT, the first numbered `women`), dealt
+    round-robin to the threads' files."""
     files = [open(f"{prefix}{t + 1}.txt", "w") for t in range(threads)]  # noqa: SIM115
     for i in range(n):
-        line = signed_line(f"SM{tag}{i:030d}", f"+4477009{i % 2000:05d}", SCRIPT[(i // 2000) % len(SCRIPT)])
+        line = signed_line(f"SM{tag}{i:030d}", f"+44770{women + i % 2000:07d}", SCRIPT[(i // 2000) % len(SCRIPT)])
         files[i % threads].write(line + "\n")
     for f in files:
         f.close()
@@ -272,34 +275,47 @@ def run_wrk(port: int, prefix: Path, threads: int, connections: int, pace_ms: in
     return result(wrk(port, prefix, threads, connections, pace_ms, requests), started)
 
 
-def wrk_table(kind: str, requests: int, paced_requests: int) -> list[str]:
+def wrk_table(kind: str, requests: int, paced_requests: int, rounds: int = 3) -> list[str]:
+    """`rounds` rounds, each the bare endpoint then the service (new women each round, so
+    every round starts on first messages); the medians, and each round's ratio: these shared
+    machines change speed from one minute to the next, a single pair of runs can be off by a
+    third."""
     tmp = Path(tempfile.mkdtemp(prefix=f"bench-wrk-{kind}-"))
     backend = Backend(kind, tmp)
-    rows = []
+    runs: dict[str, list[tuple[dict, dict]]] = {"bare": [], "service": []}
     bare = start_bare(tmp)
     bot = None
     try:
         env = backend.up("wrk")
         bot = start_bot(tmp, env, "bot")
-        for target, proc in (("bare FastAPI (parse form, TwiML)", bare), ("/sms/twilio, the service", bot)):
-            tag = secrets.token_hex(2)
-            write_distinct(tmp / f"fast-{tag}-", 16, requests, tag + "f")
-            fast = run_wrk(proc.port, tmp / f"fast-{tag}-", 16, 16, requests=requests)
-            write_distinct(tmp / f"paced-{tag}-", 4, paced_requests, tag + "p")
-            paced = run_wrk(proc.port, tmp / f"paced-{tag}-", 4, 4, pace_ms=20, requests=paced_requests)  # 4 x 50/s
-            rows.append((target, fast, paced))
+        for n in range(rounds):
+            for target, proc in (("bare", bare), ("service", bot)):
+                tag = secrets.token_hex(2)
+                women = 100_000 * n + (50_000 if target == "service" else 0)
+                write_distinct(tmp / f"fast-{tag}-", 16, requests, tag + "f", women)
+                fast = run_wrk(proc.port, tmp / f"fast-{tag}-", 16, 16, requests=requests)
+                write_distinct(tmp / f"paced-{tag}-", 4, paced_requests, tag + "p", women)
+                paced = run_wrk(proc.port, tmp / f"paced-{tag}-", 4, 4, pace_ms=20, requests=paced_requests)  # 4 x 50/s
+                runs[target].append((fast, paced))
     finally:
         if bot is not None:
             bot.stop()
         bare.stop()
         backend.down()
         shutil.rmtree(tmp, ignore_errors=True)
-    base = rows[0][1]["per_s"]
+    ratios = [s[0]["per_s"] / b[0]["per_s"] for b, s in zip(runs["bare"], runs["service"], strict=True)]
     lines = []
-    for target, fast, paced in rows:
-        ratio = "baseline" if target.startswith("bare") else f"{fast['per_s'] / base:.2f}x"
-        lines.append(f"| {kind} | {target} | {fast['answered']} | {fast['non200']} | {fast['per_s']:,.0f} | "
-                     f"{fast['p50_ms']:.1f} | {fast['p99_ms']:.1f} | {ratio} | {paced['per_s']:,.0f} | {paced['p99_ms']:.1f} |")
+    for target, label in (("bare", "bare FastAPI (parse form, TwiML)"), ("service", "/sms/twilio, the service")):
+        fast = [f for f, _ in runs[target]]
+        paced = [p for _, p in runs[target]]
+        ratio = "baseline" if target == "bare" else (
+            f"{statistics.median(ratios):.2f}x ({', '.join(f'{r:.2f}' for r in ratios)})")
+        lines.append(
+            f"| {kind} | {label} | {sum(f['answered'] for f in fast)} | {sum(f['non200'] for f in fast)} | "
+            f"{statistics.median(f['per_s'] for f in fast):,.0f} | {statistics.median(f['p50_ms'] for f in fast):.1f} | "
+            f"{statistics.median(f['p99_ms'] for f in fast):.1f} | {ratio} | "
+            f"{statistics.median(p['per_s'] for p in paced):,.0f} | {statistics.median(p['p99_ms'] for p in paced):.1f} "
+            f"({', '.join(format(p['p99_ms'], '.1f') for p in paced)}) |")
     return lines
 
 
@@ -348,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     p_bare.add_argument("--port", type=int, required=True)
     parser.add_argument("--requests", type=int, default=10000, help="distinct requests per target (as fast as it goes)")
     parser.add_argument("--paced", type=int, default=2000, help="requests per target at about 200 a second")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of bare then service, per backend")
     parser.add_argument("--conversations", type=int, default=20000, help="load test, 2 processes")
     parser.add_argument("--baseline-conversations", type=int, default=5000, help="load test, 1 process")
     parser.add_argument("--only", choices=["wrk", "load"])
@@ -364,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
               "| paced: per second | paced: p99 ms |")
         print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for kind in ("embedded", "postgres-redis"):
-            for line in wrk_table(kind, args.requests, args.paced):
+            for line in wrk_table(kind, args.requests, args.paced, args.rounds):
                 print(line, flush=True)
     if args.only in (None, "load"):
         print("\n## Load test: whole SMS conversations (7 messages, one rating each), PostgreSQL + Redis\n")
