@@ -98,6 +98,7 @@ async def webhook_table(requests: int) -> str:
     ctx = AppContext(settings)
     await ctx.start(watch=False)
     channel = SmsChannel(ctx)
+    await channel.start()  # as the service does: the opt-outs copied to the store
     app = FastAPI()
     app.include_router(channel.router)
 
