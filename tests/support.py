@@ -39,13 +39,12 @@ SERVICE_WIDE = frozenset({OPTOUT_INDEX})
 async def store_text(store: Any) -> str:
     """Every key and value in the session store (in-process or Redis), as text to search."""
     if hasattr(store, "_data"):
-        return "\n".join(f"{k}={v[1]}" for k, v in store._data.items() if k not in SERVICE_WIDE)
+        return "\n".join(f"{k}={store._data[k][1]}" for k in await store_keys(store))
     out = []
-    async for key in store._redis.scan_iter(match=store._prefix + "*"):
-        if key[len(store._prefix):] in SERVICE_WIDE:
-            continue
-        value = await store._redis.get(key) if await store._redis.type(key) == "string" else ""
-        out.append(f"{key}={value}")
+    for key in await store_keys(store):
+        name = store._prefix + key
+        value = await store._redis.get(name) if await store._redis.type(name) == "string" else ""
+        out.append(f"{name}={value}")
     return "\n".join(out)
 
 

@@ -262,20 +262,17 @@ class SmsCore:
             log.warning("sms: opt-outs not copied to the store (%s); read from the database instead",
                         type(exc).__name__)
 
-    async def is_opted_out(self, user_key: str, visit: Visit | None = None) -> bool:
-        """From the store: her entry, or none while the index mark is set. Only without the
-        mark is the database read (and its answer kept for a day)."""
-        key = OPTOUT_PREFIX + user_key
-        if visit is not None and key in visit.known:
-            cached, indexed = visit.known[key], visit.known.get(OPTOUT_INDEX) is not None
-        else:
-            cached, indexed = await self.store.get(key), await self.store.get(OPTOUT_INDEX) is not None
+    async def is_opted_out(self, visit: Visit) -> bool:
+        """From what the visit read with the claim: her entry, or none while the index mark
+        is set. Only without the mark is the database read (and its answer kept for a day)."""
+        key = OPTOUT_PREFIX + visit.user_key
+        cached = visit.known.get(key)
         if isinstance(cached, dict):
             return bool(cached.get("stopped"))
-        if indexed:
+        if visit.known.get(OPTOUT_INDEX) is not None:
             return False
         async with self.ctx.sessionmaker() as session:
-            stopped = await session.get(OptOut, user_key) is not None
+            stopped = await session.get(OptOut, visit.user_key) is not None
         # written now, not with the visit's writes: a STOP or START of hers processed meanwhile
         # must not be overwritten by this older reading
         await self.store.set(key, {"stopped": stopped}, OPTOUT_CACHE_TTL)
@@ -333,7 +330,7 @@ class SmsCore:
         country_hint = inbound.country if first else None
         event = Event(inbound.channel, user_key, text=inbound.text, unsupported=inbound.unsupported,
                       country_hint=country_hint, event_id=event_id, reply_to=reply_address(inbound))
-        if await self.is_opted_out(user_key, visit):
+        if await self.is_opted_out(visit):
             folded = " ".join(text.casefold().split())
             if folded in RESUME_WORDS or keywords.match("menu", text):
                 await self.opt_in(user_key)

@@ -117,12 +117,18 @@ async def test_a_new_womans_first_messages_read_nothing_from_the_database(rig) -
     assert statements == []
 
 
-async def test_stop_is_honoured_from_the_store_copy_made_at_start(rig) -> None:
-    phone = "+447700900420"
+async def _stopped_then_copy_lost(rig, phone: str) -> str:
+    """She sent STOP, then the store lost its copy of her opt-out and the index mark; her key."""
     await rig.twilio(phone, "hello")
     await rig.twilio(phone, "STOP")
     key = rig.ctx.user_keys.key("sms", phone)
-    await rig.ctx.store.delete(OPTOUT_PREFIX + key, OPTOUT_INDEX)  # a store that lost everything
+    await rig.ctx.store.delete(OPTOUT_PREFIX + key, OPTOUT_INDEX)
+    return key
+
+
+async def test_stop_is_honoured_from_the_store_copy_made_at_start(rig) -> None:
+    phone = "+447700900420"
+    await _stopped_then_copy_lost(rig, phone)  # a store that lost everything
     await rig.channel.core.index_opt_outs()  # the next start copies the table again
     statements = _statements(rig)
     assert await rig.twilio(phone, "1") == []
@@ -132,10 +138,7 @@ async def test_stop_is_honoured_from_the_store_copy_made_at_start(rig) -> None:
 
 async def test_without_the_index_mark_her_state_is_read_from_the_database(rig) -> None:
     phone = "+447700900430"
-    await rig.twilio(phone, "hello")
-    await rig.twilio(phone, "STOP")
-    key = rig.ctx.user_keys.key("sms", phone)
-    await rig.ctx.store.delete(OPTOUT_PREFIX + key, OPTOUT_INDEX)  # emptied under a running service
+    key = await _stopped_then_copy_lost(rig, phone)  # emptied under a running service
     statements = _statements(rig)
     assert await rig.twilio(phone, "1") == []
     assert any("opt_outs" in s for s in statements)
